@@ -1,0 +1,180 @@
+"""Turns captured exchanges into WARC records and keeps the crawl log.
+
+One ``Archiver`` per crawl (``Archiver.from_crawler`` returns the same object to
+every component).  For every exchange it writes, in this order:
+
+* ``response`` — the HTTP response exactly as received (``WARC-Truncated`` when cut),
+* ``request``  — the request exactly as sent, ``WARC-Concurrent-To`` the response,
+* ``metadata`` — how the URL was discovered (seed, via, hop path), concurrent to it,
+
+and one line in the crawl log (Heritrix ``crawl.log`` style), which also records
+fetches that failed before any response (DNS, refused, timeout).  At the end of the
+crawl the log is stored as a ``resource`` record in the last WARC and as
+``logs/<crawl_id>.crawl.log``.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crawler.archive.capture import Capture
+from crawler.archive.httpmsg import parse_head
+from crawler.archive.writer import WarcFileWriter, warc_date, warcinfo_fields
+from crawler.context import RunContext
+from crawler.storage import layout
+
+if TYPE_CHECKING:
+    from scrapy import Request
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+_ATTR = "_newsarchiver_archiver"
+
+
+class Archiver:
+    def __init__(self, crawler: Crawler):
+        self.crawler = crawler
+        self.ctx = RunContext.of(crawler)
+        self.stats = crawler.stats
+        settings = crawler.settings
+        self.enabled = settings.getbool("WARC_ENABLED", True)
+        self.writer = WarcFileWriter(
+            self.ctx.spool,
+            prefix=settings.get("WARC_PREFIX", "news"),
+            max_size=settings.getint("WARC_MAX_SIZE", 1024**3),
+            digest_algorithm=settings.get("WARC_DIGEST_ALGORITHM", "sha1"),
+            warcinfo=warcinfo_fields(
+                isPartOf=self.ctx.crawl_id,
+                robots="obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",
+                http_header_user_agent=settings.get("USER_AGENT"),
+                crawl_settings=self.ctx.recorded_settings,
+                description="newsarchiver crawl " + self.ctx.crawl_id,
+            ),
+            on_close=self._on_warc_closed,
+        )
+        # WARC 1.1 puts the payload digest over the entity body (chunked framing
+        # removed); warcio and FastWARC digest chunked payloads as stored.  "entity"
+        # (default) follows the spec, "stored" follows those readers.
+        self.dechunk_digest = settings.get("WARC_CHUNKED_PAYLOAD_DIGEST", "entity") != "stored"
+        self.log_path = self.ctx.spool / "crawl.log"
+        self._log = open(self.log_path, "a", encoding="utf-8")
+        self.closed = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Archiver:
+        obj = getattr(crawler, _ATTR, None)
+        if obj is None:
+            obj = cls(crawler)
+            setattr(crawler, _ATTR, obj)
+        return obj
+
+    # -- per exchange --------------------------------------------------------------
+    def record_exchange(
+        self,
+        request: Request,
+        status: int,
+        capture: Capture | None,
+        *,
+        truncated: str | None = None,
+        error: Exception | None = None,
+    ) -> dict[str, Any] | None:
+        if capture is None or not self.enabled:
+            self._log_line(request, status, 0, "-", "-", error and type(error).__name__)
+            return None
+        try:
+            return self._write(request, status, capture, truncated, error)
+        finally:
+            capture.close()
+
+    def _write(self, request: Request, status: int, capture: Capture, truncated: str | None,
+               error: Exception | None) -> dict[str, Any]:
+        date = warc_date(capture.started)
+        block = capture.response
+        block.seek(0)
+        head = parse_head(block.read(64 * 1024))
+        if not head.complete:
+            truncated = truncated or "disconnect"
+        headers: dict[str, str] = {}
+        if capture.ip:
+            headers["WARC-IP-Address"] = capture.ip
+        if truncated:
+            headers["WARC-Truncated"] = truncated
+        url = request.url
+        resp = self.writer.write_record(
+            "response", url, block,
+            content_type="application/http; msgtype=response",
+            headers=headers, date=date,
+            payload_start=head.header_len, chunked=head.chunked and self.dechunk_digest,
+        )
+        req_headers = {"WARC-Concurrent-To": resp.record_id}
+        if capture.ip:
+            req_headers["WARC-IP-Address"] = capture.ip
+        self.writer.write_record(
+            "request", url, io.BytesIO(bytes(capture.request)),
+            content_type="application/http; msgtype=request",
+            headers=req_headers, date=date,
+            payload_start=parse_head(bytes(capture.request[:65536])).header_len,
+        )
+        meta = request.meta
+        fields = [("via", meta.get("via") or ""), ("hopsFromSeed", meta.get("hops") or ""),
+                  ("seed", meta.get("seed") or ""), ("source", meta.get("source") or "")]
+        if error is not None:
+            fields.append(("fetchError", f"{type(error).__name__}: {error}"[:500]))
+        self.writer.write_metadata(url, [(k, v) for k, v in fields if v], resp.record_id, date=date)
+        payload_digest = resp.payload_digest
+        pointer = {
+            "filename": resp.filename,
+            "offset": resp.offset,
+            "length": resp.length,
+            "record_id": resp.record_id,
+            "payload_digest": payload_digest,
+            "date": date,
+        }
+        request.meta["warc"] = pointer
+        self.stats.inc_value("warc/records/response")
+        if truncated:
+            self.stats.inc_value(f"warc/truncated/{truncated}")
+        mime = (head.get(b"content-type") or b"-").split(b";")[0].decode("latin-1").strip() or "-"
+        self._log_line(request, status, capture.size, mime, payload_digest,
+                       f"truncated:{truncated}" if truncated else None)
+        return pointer
+
+    def log_failure(self, request: Request, exc: Exception) -> None:
+        self.stats.inc_value(f"fetch/failed/{type(exc).__name__}")
+        self._log_line(request, -1, 0, "-", "-", f"{type(exc).__name__}: {exc}"[:300])
+
+    def _log_line(self, request: Request, status: int, size: int, mime: str, digest: str,
+                  annotation: str | None) -> None:
+        meta = request.meta
+        dur = meta.get("download_latency")
+        line = " ".join([
+            warc_date(), f"{status:>5}", f"{size:>10}", request.url,
+            meta.get("hops") or "-", meta.get("via") or "-", mime,
+            f"{int(dur * 1000)}ms" if dur else "-", digest or "-",
+            (annotation or "-").replace("\n", " "),
+        ])
+        self._log.write(line + "\n")
+
+    # -- lifecycle -----------------------------------------------------------------
+    def _on_warc_closed(self, path: Path) -> None:
+        self.ctx.store_file(path, layout.warc_key(self.ctx.crawl_id, path.name), "warc")
+
+    def close(self) -> None:
+        """Store the crawl log and close the last WARC."""
+        if self.closed:
+            return
+        self.closed = True
+        self._log.close()
+        if self.writer.current_name is not None or self.log_path.stat().st_size:
+            with open(self.log_path, "rb") as fh:
+                self.writer.write_record(
+                    "resource", f"urn:crawl-log:{self.ctx.crawl_id}", fh,
+                    content_type="text/plain; charset=utf-8",
+                    headers={"WARC-Source-Note": "newsarchiver crawl log"},
+                )
+        self.writer.close()
+        self.ctx.store_file(self.log_path, layout.crawl_log_key(self.ctx.crawl_id), "crawl-log")

@@ -1,0 +1,248 @@
+"""Streaming WARC/1.1 writer with rotation, built on warcio.
+
+Records are written with warcio's ``WARCWriter`` (one gzip member per record), but
+the HTTP blocks are handed over as opaque byte streams so that warcio never
+re-serialises the captured headers: what the server sent is what is stored.
+
+Files are named ``<prefix>-<UTC timestamp>-<serial>-<host>-<pid>.warc.gz`` and carry
+an ``.open`` suffix while being written; when a file is closed (rotation or crawl end)
+the suffix is dropped and ``on_close(path)`` hands it to the store.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, BinaryIO, Callable, Iterable
+
+from warcio.recordloader import ArcWarcRecord
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from crawler.archive.httpmsg import CHUNK, Digester, iter_entity_body, iter_file, parse_head
+
+OPEN_SUFFIX = ".open"
+
+
+def warc_date(dt: datetime | None = None) -> str:
+    """WARC-Date with microsecond precision (WARC 1.1 allows sub-second)."""
+    dt = dt or datetime.now(timezone.utc)
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_record_id() -> str:
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+@dataclass(frozen=True)
+class RecordLocation:
+    filename: str
+    offset: int
+    length: int
+    record_id: str
+    payload_digest: str | None = None
+
+
+class _CountingFile(io.RawIOBase):
+    """Wraps a file to keep an exact byte position without seeking."""
+
+    def __init__(self, fh: BinaryIO):
+        self.fh = fh
+        self.pos = fh.tell()
+
+    def write(self, data: bytes) -> int:  # type: ignore[override]
+        n = self.fh.write(data)
+        self.pos += len(data)
+        return n if n is not None else len(data)
+
+    def flush(self) -> None:
+        self.fh.flush()
+
+    def writable(self) -> bool:
+        return True
+
+
+class WarcFileWriter:
+    """Writes records to a rotating series of gzip WARC files."""
+
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        prefix: str = "news",
+        max_size: int = 1024**3,
+        digest_algorithm: str = "sha1",
+        warcinfo: dict[str, Any] | None = None,
+        on_close: Callable[[Path], None] | None = None,
+        fsync: bool = False,
+    ):
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.prefix = prefix
+        self.max_size = max_size
+        self.digest_algorithm = digest_algorithm
+        self.warcinfo = warcinfo or {}
+        self.on_close = on_close
+        self.fsync = fsync
+        self.host = socket.gethostname().split(".")[0] or "localhost"
+        self.pid = os.getpid()
+        self.serial = 0
+        self._fh: BinaryIO | None = None
+        self._out: _CountingFile | None = None
+        self._writer: WARCWriter | None = None
+        self._name: str | None = None
+        self.closed_files: list[Path] = []
+
+    # -- file lifecycle -------------------------------------------------------------
+    @property
+    def current_name(self) -> str | None:
+        return self._name
+
+    def _open(self) -> None:
+        ts = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S%f")[:17]
+        self.serial += 1
+        self._name = f"{self.prefix}-{ts}-{self.serial:05d}-{self.host}-{self.pid}.warc.gz"
+        path = self.directory / (self._name + OPEN_SUFFIX)
+        self._fh = open(path, "xb")
+        self._out = _CountingFile(self._fh)
+        self._writer = WARCWriter(self._out, gzip=True, warc_version="1.1")
+        self._write_warcinfo()
+
+    def _write_warcinfo(self) -> None:
+        body = "".join(f"{k}: {v}\r\n" for k, v in self.warcinfo.items() if v is not None)
+        self.write_record(
+            "warcinfo",
+            None,
+            io.BytesIO(body.encode("utf-8")),
+            content_type="application/warc-fields",
+            headers={"WARC-Filename": self._name},
+            _rotate=False,
+        )
+
+    def close(self) -> Path | None:
+        """Close the current file (if any); returns its final path."""
+        if self._fh is None:
+            return None
+        self._fh.flush()
+        if self.fsync:
+            os.fsync(self._fh.fileno())
+        self._fh.close()
+        assert self._name is not None
+        open_path = self.directory / (self._name + OPEN_SUFFIX)
+        final = self.directory / self._name
+        os.replace(open_path, final)
+        self._fh = self._out = self._writer = None
+        self._name = None
+        self.closed_files.append(final)
+        if self.on_close:
+            self.on_close(final)
+        return final
+
+    def _maybe_rotate(self) -> None:
+        if self._out is not None and self._out.pos >= self.max_size:
+            self.close()
+        if self._fh is None:
+            self._open()
+
+    # -- records -----------------------------------------------------------------------
+    def write_record(
+        self,
+        rec_type: str,
+        target_uri: str | None,
+        block: BinaryIO,
+        *,
+        content_type: str,
+        headers: dict[str, str] | None = None,
+        date: str | None = None,
+        record_id: str | None = None,
+        payload_start: int | None = None,
+        chunked: bool = False,
+        _rotate: bool = True,
+    ) -> RecordLocation:
+        """Write one record whose block is the whole of ``block`` (a seekable stream).
+
+        Digests are computed here in one pass: the block digest over every byte, and
+        for HTTP messages (``payload_start`` given) the payload digest over the
+        entity body, i.e. after undoing chunked transfer coding.
+        """
+        if _rotate:
+            self._maybe_rotate()
+        assert self._writer is not None and self._out is not None and self._name
+        block.seek(0, os.SEEK_END)
+        length = block.tell()
+        block_digest = Digester(self.digest_algorithm)
+        for data in iter_file(block, 0):
+            block_digest.update(data)
+        rec_headers: list[tuple[str, str]] = [
+            ("WARC-Type", rec_type),
+            ("WARC-Record-ID", record_id or new_record_id()),
+            ("WARC-Date", date or warc_date()),
+        ]
+        if target_uri:
+            rec_headers.append(("WARC-Target-URI", target_uri))
+        for k, v in (headers or {}).items():
+            if v is not None:
+                rec_headers.append((k, str(v)))
+        rec_headers.append(("WARC-Block-Digest", str(block_digest)))
+        payload_digest = (headers or {}).get("WARC-Payload-Digest")
+        if payload_start is not None and payload_digest is None:
+            digester = Digester(self.digest_algorithm)
+            head = parse_head(_read_head(block))
+            for data in iter_entity_body(block, head) if chunked else iter_file(block, payload_start):
+                digester.update(data)
+            payload_digest = str(digester)
+            rec_headers.append(("WARC-Payload-Digest", payload_digest))
+        rec_headers.append(("Content-Type", content_type))
+        rec_headers.append(("Content-Length", str(length)))
+        block.seek(0)
+        record = ArcWarcRecord(
+            "warc",
+            rec_type,
+            StatusAndHeaders("WARC/1.1", rec_headers),
+            block,
+            None,
+            content_type,
+            length,
+        )
+        offset = self._out.pos
+        self._writer.write_record(record)
+        rid = dict(rec_headers)["WARC-Record-ID"]
+        return RecordLocation(self._name, offset, self._out.pos - offset, rid, payload_digest)
+
+    def write_resource(self, uri: str, data: bytes | BinaryIO, content_type: str,
+                       headers: dict[str, str] | None = None) -> RecordLocation:
+        stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+        return self.write_record("resource", uri, stream, content_type=content_type, headers=headers)
+
+    def write_metadata(self, uri: str, fields: Iterable[tuple[str, str]], concurrent_to: str,
+                       date: str | None = None) -> RecordLocation:
+        body = "".join(f"{k}: {v}\r\n" for k, v in fields).encode("utf-8")
+        return self.write_record(
+            "metadata", uri, io.BytesIO(body), content_type="application/warc-fields",
+            headers={"WARC-Concurrent-To": concurrent_to}, date=date,
+        )
+
+
+def _read_head(block: BinaryIO) -> bytes:
+    block.seek(0)
+    return block.read(CHUNK)
+
+
+def warcinfo_fields(**extra: Any) -> dict[str, Any]:
+    from crawler import __version__
+
+    fields: dict[str, Any] = {
+        "software": f"newsarchiver/{__version__} (Scrapy, warcio)",
+        "format": "WARC File Format 1.1",
+        "conformsTo": "https://iipc.github.io/warc-specifications/specifications/warc-format/warc-1.1/",
+        "hostname": socket.gethostname(),
+    }
+    for k, v in extra.items():
+        fields[k] = json.dumps(v, sort_keys=True) if isinstance(v, (dict, list)) else v
+    return fields

@@ -1,0 +1,110 @@
+"""Per-run context shared by the components of one crawl.
+
+A crawl has an id, a store, a local spool folder and a list of the files it has
+handed to the store (the manifest).  Components reach the context through
+``RunContext.of(crawler)``: it lives on the crawler object, not in a global.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import socket
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from crawler.storage import StoredObject, layout, open_store
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+_ATTR = "_newsarchiver_context"
+
+#: Settings recorded in the manifest and warcinfo (never credentials).
+RECORDED_SETTINGS = (
+    "USER_AGENT", "ROBOTSTXT_OBEY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
+    "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED", "DOWNLOAD_MAXSIZE", "DOWNLOAD_TIMEOUT",
+    "CRAWLER_MAX_DEPTH", "CRAWLER_MAX_PAGES", "CRAWLER_ALLOW_PRIVATE", "WARC_MAX_SIZE",
+    "WARC_DIGEST_ALGORITHM", "CRAWLER_SITEMAP_SINCE",
+)
+
+
+def new_crawl_id(now: datetime | None = None) -> str:
+    """Sortable, unique: ``20261126T151500Z-3fa9c1``."""
+    now = now or datetime.now(timezone.utc)
+    return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
+
+
+def utc_now_iso() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class RunContext:
+    def __init__(self, crawler: Crawler):
+        settings = crawler.settings
+        self.crawler = crawler
+        self.crawl_id: str = settings.get("CRAWLER_CRAWL_ID") or new_crawl_id()
+        self.store = open_store(settings.get("CRAWLER_STORE") or "./archive")
+        self.store.check_writable()
+        self.spool: Path = self.store.spool_dir(self.crawl_id)
+        self.started_at = utc_now_iso()
+        self.started_monotonic = time.monotonic()
+        self.files: list[dict[str, Any]] = []
+        self.seeds: list[str] = []
+        self.recorded_settings = {
+            k: settings.get(k) for k in RECORDED_SETTINGS if settings.get(k) is not None
+        }
+
+    @classmethod
+    def of(cls, crawler: Crawler) -> RunContext:
+        ctx = getattr(crawler, _ATTR, None)
+        if ctx is None:
+            ctx = cls(crawler)
+            setattr(crawler, _ATTR, ctx)
+        return ctx
+
+    def store_file(self, local_path: Path, key: str, kind: str, **extra: Any) -> StoredObject:
+        obj = self.store.put_file(local_path, key)
+        self.files.append({"kind": kind, **obj.to_dict(), **extra})
+        logger.debug("stored %s (%d bytes)", key, obj.size)
+        return obj
+
+    def write_manifest(self, stats: dict[str, Any], status: str) -> StoredObject:
+        manifest = {
+            "crawl_id": self.crawl_id,
+            "status": status,
+            "started_at": self.started_at,
+            "finished_at": utc_now_iso(),
+            "elapsed_seconds": round(time.monotonic() - self.started_monotonic, 3),
+            "store": self.store.uri,
+            "host": socket.gethostname(),
+            "pid": os.getpid(),
+            "seeds": self.seeds,
+            "settings": self.recorded_settings,
+            "stats": _jsonable(stats),
+            "files": self.files,
+        }
+        data = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
+        obj = self.store.put_bytes(layout.manifest_key(self.crawl_id), data)
+        try:
+            self.spool.rmdir()
+        except OSError:
+            pass
+        return obj
+
+
+def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for k, v in sorted(stats.items()):
+        if isinstance(v, datetime):
+            v = v.astimezone(timezone.utc).isoformat()
+        elif not isinstance(v, (int, float, str, bool, type(None))):
+            v = str(v)
+        out[k] = v
+    return out

@@ -1,0 +1,94 @@
+"""Default Scrapy settings of the news crawler (``settings/news.py`` re-exports them).
+
+Every ``CRAWLER_*``/``WARC_*``/``EXTRACT_*`` setting is documented in the README.
+"""
+
+from crawler import __version__
+
+BOT_NAME = "newsarchiver"
+SPIDER_MODULES = ["crawler.discovery"]
+NEWSPIDER_MODULE = "crawler.discovery"
+
+#: Contact URL put in the User-Agent; set it to a page that says who runs the crawl.
+CRAWLER_CONTACT_URL = "https://github.com/newsarchiver/newsarchiver"
+USER_AGENT = f"newsarchiver/{__version__} (+{CRAWLER_CONTACT_URL})"
+
+# --- where and what ---------------------------------------------------------------
+CRAWLER_STORE = "./archive"
+CRAWLER_SEEDS = []
+CRAWLER_MAX_DEPTH = -1           # link hops from a seed; -1 = unlimited
+CRAWLER_MAX_PAGES = 0            # 0 = unlimited (maps to CLOSESPIDER_PAGECOUNT)
+CRAWLER_ALLOW = []               # regexes a URL must match (empty = all in scope)
+CRAWLER_DENY = []                # regexes that exclude a URL
+CRAWLER_FOLLOW_LINKS = True
+CRAWLER_SITEMAPS = True
+CRAWLER_GUESS_SITEMAPS = True    # try /sitemap.xml when robots.txt names none
+CRAWLER_FEEDS = True
+CRAWLER_SITEMAP_SINCE = None     # e.g. "2d" or "2026-11-01": window on lastmod/publication_date
+CRAWLER_TRACKING_PARAMS = []     # extra query parameters to drop (utm_* etc. always dropped)
+CRAWLER_ALLOW_PRIVATE = False    # allow private/loopback/link-local targets
+CRAWLER_MAX_URL_LENGTH = 2048
+CRAWLER_MAX_REPEATED_SEGMENTS = 2
+CRAWLER_MAX_QUERY_VARIANTS = 50
+CRAWLER_MAX_PAGES_PER_HOST = 50000
+
+# --- politeness ---------------------------------------------------------------------
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 0.0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+CRAWLER_MAX_CRAWL_DELAY = 30.0
+CRAWLER_MAX_RETRY_AFTER = 120.0
+RETRY_TIMES = 2
+COOKIES_ENABLED = False
+DEPTH_LIMIT = 0
+
+# --- fetch limits -------------------------------------------------------------------
+DOWNLOAD_TIMEOUT = 30
+DOWNLOAD_MAXSIZE = 20 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 5 * 1024 * 1024
+REDIRECT_MAX_TIMES = 10
+HTTPERROR_ALLOWED_CODES = []
+
+# --- archive ------------------------------------------------------------------------
+WARC_ENABLED = True
+WARC_PREFIX = "news"
+WARC_MAX_SIZE = 1024 ** 3
+WARC_DIGEST_ALGORITHM = "sha1"   # or "sha256"
+WARC_CHUNKED_PAYLOAD_DIGEST = "entity"  # "entity" (WARC 1.1 spec) or "stored" (warcio/FastWARC habit)
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.archive.capture.ArchivingDownloadHandler",
+    "https": "crawler.archive.capture.ArchivingDownloadHandler",
+}
+
+# --- extraction ---------------------------------------------------------------------
+EXTRACT_WORKERS = -1             # -1 = one per CPU core; 0 = inline (debugging)
+EXTRACT_TIMEOUT = 30.0
+EXTRACT_MAX_TASKS_PER_CHILD = 500
+ARTICLES_PART_MAX_RECORDS = 50000
+
+# --- components ---------------------------------------------------------------------
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.discovery.politeness.PolitenessMiddleware": 560,
+}
+EXTENSIONS = {
+    "scrapy.extensions.throttle.AutoThrottle": None,
+    "crawler.discovery.politeness.PoliteAutoThrottle": 0,
+    "crawler.extensions.RunFinalizer": 1000,
+    "crawler.extensions.Progress": 1001,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+}
+ITEM_PIPELINES = {
+    "crawler.pipelines.ExtractionPipeline": 100,
+    "crawler.pipelines.ArticleStorePipeline": 900,
+}
+CONCURRENT_ITEMS = 32
+
+LOG_LEVEL = "INFO"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+FEED_EXPORT_ENCODING = "utf-8"

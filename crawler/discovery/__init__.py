@@ -1,0 +1,1 @@
+"""Discovery: what to fetch (seeds, robots.txt, sitemaps, feeds, links, trap guards)."""

@@ -1,0 +1,341 @@
+"""The ``news`` spider: seeds, robots.txt sitemaps, (Google News) sitemaps, RSS/Atom
+feeds and in-scope link following, with crawler-trap guards.
+
+Every response has already been archived by the download handler when it reaches
+the spider; the spider only decides what to fetch next and hands HTML pages to
+extraction as :class:`~crawler.record.FetchedPage` items.
+
+Request meta used along the way (also written to the WARC ``metadata`` record):
+``seed`` (the seed the URL descends from), ``via`` (the referring URL), ``hops``
+(Heritrix-style hop path: ``L`` link, ``S`` sitemap, ``F`` feed, ``P`` robots
+prerequisite) and ``source`` (seed / link / sitemap / news-sitemap / feed).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any, AsyncIterator, Iterable, Iterator
+from urllib.parse import urljoin, urlsplit
+
+import scrapy
+from scrapy import signals
+from scrapy.http import Response, TextResponse
+from scrapy.linkextractors import LinkExtractor
+
+from crawler.context import RunContext
+from crawler.discovery.feeds import (
+    discover_feed_links,
+    looks_like_feed,
+    looks_like_sitemap,
+    parse_feed,
+)
+from crawler.discovery.pages import url_kind
+from crawler.discovery.scope import Scope, ScopeRules, TrapGuard, registered_domain
+from crawler.discovery.sitemaps import in_window, parse_sitemap, sitemap_urls_from_robots
+from crawler.discovery.urls import canonicalize_url, is_http_url
+from crawler.record import FetchedPage
+
+logger = logging.getLogger(__name__)
+
+PRIO_ROBOTS_SITEMAP = 40
+PRIO_FEED = 30
+PRIO_SEED = 20
+PRIO_LISTING = 10
+PRIO_ARTICLE = 0
+#: Common feed paths probed on a host whose seed pages advertise no feed.
+FEED_PROBE_PATHS = ("/feed", "/rss.xml", "/atom.xml")
+#: Linked files worth archiving (no article is made from them).
+ARCHIVED_ASSET_EXTENSIONS = (".pdf", ".jpg", ".jpeg", ".png", ".gif", ".webp", ".svg", ".doc", ".docx")
+
+
+def split_seeds(value: str | Iterable[str] | None) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        value = value.replace(",", " ").split()
+    return [v.strip() for v in value if v and v.strip()]
+
+
+def read_seeds_file(path: str) -> list[str]:
+    seeds = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if line and not line.startswith("#"):
+                seeds.append(line)
+    return seeds
+
+
+class NewsSpider(scrapy.Spider):
+    name = "news"
+
+    def __init__(self, seeds: str | list[str] | None = None, seeds_file: str | None = None,
+                 **kwargs: Any):
+        super().__init__(**kwargs)
+        raw = split_seeds(seeds)
+        if seeds_file:
+            raw += read_seeds_file(seeds_file)
+        self.seeds: list[str] = []
+        self.rejected_seeds: list[str] = []
+        for s in raw:
+            if "://" not in s:
+                s = "http://" + s
+            if is_http_url(s):
+                self.seeds.append(canonicalize_url(s))
+            else:
+                self.rejected_seeds.append(s)
+        self.allowed_domains = sorted({registered_domain(urlsplit(s).hostname or "") for s in self.seeds})
+
+    @classmethod
+    def from_crawler(cls, crawler: Any, *args: Any, **kwargs: Any) -> NewsSpider:
+        settings = crawler.settings
+        kwargs.setdefault("seeds", settings.getlist("CRAWLER_SEEDS") or None)
+        kwargs.setdefault("seeds_file", settings.get("CRAWLER_SEEDS_FILE"))
+        spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider._configure(settings)
+        crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
+        return spider
+
+    def _configure(self, settings: Any) -> None:
+        max_depth = settings.getint("CRAWLER_MAX_DEPTH", -1)
+        self.max_depth = None if max_depth < 0 else max_depth
+        self.scope = Scope(ScopeRules(
+            allowed_domains=set(self.allowed_domains),
+            allow=settings.getlist("CRAWLER_ALLOW"),
+            deny=settings.getlist("CRAWLER_DENY"),
+            max_depth=self.max_depth,
+        ))
+        self.traps = TrapGuard(
+            max_url_length=settings.getint("CRAWLER_MAX_URL_LENGTH", 2048),
+            max_repeated_segments=settings.getint("CRAWLER_MAX_REPEATED_SEGMENTS", 2),
+            max_query_variants=settings.getint("CRAWLER_MAX_QUERY_VARIANTS", 50),
+            max_pages_per_host=settings.getint("CRAWLER_MAX_PAGES_PER_HOST", 50000),
+        )
+        self.follow_links = settings.getbool("CRAWLER_FOLLOW_LINKS", True)
+        self.use_sitemaps = settings.getbool("CRAWLER_SITEMAPS", True)
+        self.use_feeds = settings.getbool("CRAWLER_FEEDS", True)
+        self.obey_robots = settings.getbool("ROBOTSTXT_OBEY", True)
+        since = settings.get("CRAWLER_SITEMAP_SINCE")
+        self.sitemap_since = _parse_since(since) if since else None
+        self.tracking_params = settings.getlist("CRAWLER_TRACKING_PARAMS")
+        self.link_extractor = LinkExtractor(deny_extensions=[], tags=("a", "area"), attrs=("href",))
+        self._hosts_bootstrapped: set[str] = set()
+        self._feed_found_hosts: set[str] = set()
+        self._feed_probed_hosts: set[str] = set()
+        ctx = RunContext.of(self.crawler)
+        ctx.seeds = list(self.seeds)
+        self.crawl_id = ctx.crawl_id
+
+    # -- start ---------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[Any]:
+        if self.rejected_seeds:
+            logger.warning("ignored invalid seeds: %s", ", ".join(self.rejected_seeds))
+        for seed in self.seeds:
+            meta = {"seed": seed, "hops": "", "source": "seed", "link_depth": 0}
+            yield scrapy.Request(seed, callback=self.parse, errback=self.on_error,
+                                 priority=PRIO_SEED, meta=meta)
+            if not self.obey_robots:
+                # No robots middleware to read Sitemap: lines for us.
+                for req in self._bootstrap_host(seed, sitemaps=None):
+                    yield req
+
+    def _robots_parsed(self, robotparser: Any, request: scrapy.Request) -> None:
+        """Signal handler: robots.txt of a host was read; follow its Sitemap: lines."""
+        rp = getattr(robotparser, "rp", None)
+        sitemaps = list(getattr(rp, "sitemaps", []) or [])
+        engine = self.crawler.engine
+        for req in self._bootstrap_host(request.url, sitemaps=sitemaps):
+            engine.crawl(req)
+
+    def _bootstrap_host(self, url: str, sitemaps: list[str] | None) -> Iterator[scrapy.Request]:
+        parts = urlsplit(url)
+        host = parts.netloc
+        if host in self._hosts_bootstrapped or not self._in_scope(url, 0)[0]:
+            return
+        self._hosts_bootstrapped.add(host)
+        origin = f"{parts.scheme}://{host}"
+        meta = {"seed": url, "via": origin + "/robots.txt", "hops": "P", "link_depth": 0}
+        if sitemaps is None:
+            yield scrapy.Request(origin + "/robots.txt", callback=self.parse_robots,
+                                 errback=self.on_error, priority=PRIO_ROBOTS_SITEMAP,
+                                 meta={**meta, "source": "robots"})
+            return
+        if not self.use_sitemaps:
+            return
+        if not sitemaps and self.crawler.settings.getbool("CRAWLER_GUESS_SITEMAPS", True):
+            sitemaps = [origin + "/sitemap.xml"]
+        for sm in sitemaps:
+            yield scrapy.Request(sm, callback=self.parse_sitemap, errback=self.on_error,
+                                 priority=PRIO_ROBOTS_SITEMAP,
+                                 meta={**meta, "hops": "PS", "source": "sitemap"})
+
+    def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        yield from self._bootstrap_host_after_robots(response)
+
+    def _bootstrap_host_after_robots(self, response: Response) -> Iterator[scrapy.Request]:
+        host = urlsplit(response.url).netloc
+        self._hosts_bootstrapped.discard(host)
+        sitemaps = sitemap_urls_from_robots(response.body) if response.status == 200 else []
+        yield from self._bootstrap_host(response.url, sitemaps=sitemaps)
+
+    # -- responses -------------------------------------------------------------------
+    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+        ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
+        body_head = response.body[:2048]
+        if looks_like_sitemap(body_head, ctype, response.url):
+            yield from self.parse_sitemap(response)
+            return
+        if looks_like_feed(body_head, ctype):
+            yield from self.parse_feed(response)
+            return
+        if not isinstance(response, TextResponse) or "html" not in (ctype or "text/html"):
+            self.crawler.stats.inc_value("pages/non_html")
+            return
+        self.crawler.stats.inc_value("pages/html")
+        yield self._page_item(response)
+        depth = response.meta.get("link_depth", 0)
+        if self.use_feeds and depth == 0:
+            yield from self._feed_requests(response)
+        if self.follow_links:
+            yield from self._link_requests(response, depth)
+
+    def _page_item(self, response: Response) -> FetchedPage:
+        warc = response.meta.get("warc") or {}
+        from crawler.record import WarcPointer
+
+        pointer = None
+        if warc:
+            pointer = WarcPointer(warc["filename"], warc["offset"], warc["length"],
+                                  warc["record_id"], warc.get("payload_digest"))
+        headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
+                   for k, v in response.headers.items()}
+        hints = {k: response.meta[k] for k in ("source", "news_title", "news_published", "feed_title",
+                                               "link_depth", "via", "seed") if response.meta.get(k) is not None}
+        fetched_at = warc.get("date") or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return FetchedPage(
+            url=response.url, status=response.status, headers=headers, body=response.body,
+            fetched_at=fetched_at, crawl_id=self.crawl_id, warc=pointer,
+            encoding=getattr(response, "encoding", None), hints=hints,
+        )
+
+    def _feed_requests(self, response: Response) -> Iterator[scrapy.Request]:
+        host = urlsplit(response.url).netloc
+        feeds = discover_feed_links(response.text, response.url)
+        if feeds:
+            self._feed_found_hosts.add(host)
+        for url in feeds:
+            yield self._request(url, response, "F", "feed", PRIO_FEED, self.parse_feed)
+        if not feeds and host not in self._feed_found_hosts and host not in self._feed_probed_hosts:
+            self._feed_probed_hosts.add(host)
+            for path in FEED_PROBE_PATHS:
+                req = self._request(urljoin(response.url, path), response, "F", "feed", PRIO_FEED,
+                                    self.parse_feed)
+                if req is not None:
+                    req.meta["probe"] = True
+                    yield req
+
+    def _link_requests(self, response: Response, depth: int) -> Iterator[scrapy.Request]:
+        if self.max_depth is not None and depth + 1 > self.max_depth:
+            return
+        for link in self.link_extractor.extract_links(response):
+            if link.nofollow and self.crawler.settings.getbool("CRAWLER_OBEY_NOFOLLOW", False):
+                continue
+            kind = url_kind(link.url)
+            if kind == "asset" and not link.url.lower().split("?")[0].endswith(ARCHIVED_ASSET_EXTENSIONS):
+                continue
+            prio = PRIO_LISTING if kind == "listing" else PRIO_ARTICLE
+            req = self._request(link.url, response, "L", "link", prio, self.parse, depth=depth + 1)
+            if req is not None:
+                yield req
+
+    def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
+        if response.status != 200:
+            return
+        kind, entries = parse_sitemap(response.body, response.url)
+        if kind == "invalid":
+            self.crawler.stats.inc_value("discovery/sitemap_invalid")
+            logger.warning("invalid sitemap %s", response.url)
+            return
+        self.crawler.stats.inc_value("discovery/sitemaps")
+        for e in entries:
+            if e.is_sitemap:
+                req = self._request(e.url, response, "S", "sitemap", PRIO_ROBOTS_SITEMAP,
+                                    self.parse_sitemap)
+            else:
+                if self.sitemap_since and not in_window(e, self.sitemap_since):
+                    self.crawler.stats.inc_value("discovery/sitemap_out_of_window")
+                    continue
+                source = "news-sitemap" if e.news_published or e.news_title else "sitemap"
+                req = self._request(e.url, response, "S", source, PRIO_ARTICLE, self.parse)
+                if req is not None:
+                    if e.news_title:
+                        req.meta["news_title"] = e.news_title
+                    if e.news_published:
+                        req.meta["news_published"] = e.news_published.isoformat()
+            if req is not None:
+                yield req
+
+    def parse_feed(self, response: Response) -> Iterator[scrapy.Request]:
+        if response.status != 200:
+            return
+        kind, entries = parse_feed(response.body, response.url)
+        if kind == "invalid":
+            if not response.meta.get("probe"):
+                self.crawler.stats.inc_value("discovery/feed_invalid")
+                logger.warning("invalid feed %s", response.url)
+            return
+        self._feed_found_hosts.add(urlsplit(response.url).netloc)
+        self.crawler.stats.inc_value("discovery/feeds")
+        for e in entries:
+            req = self._request(e.url, response, "F", "feed", PRIO_ARTICLE, self.parse)
+            if req is not None:
+                if e.title:
+                    req.meta["feed_title"] = e.title
+                yield req
+
+    def on_error(self, failure: Any) -> None:
+        request = getattr(failure, "request", None)
+        if request is not None and request.meta.get("probe"):
+            return
+        self.crawler.stats.inc_value("fetch/errors")
+        logger.info("fetch failed: %s (%s)", getattr(request, "url", "?"), failure.getErrorMessage())
+
+    # -- helpers -------------------------------------------------------------------
+    def _in_scope(self, url: str, depth: int) -> tuple[bool, str]:
+        return self.scope.in_scope(url, depth)
+
+    def _request(self, url: str, response: Response, hop: str, source: str, priority: int,
+                 callback: Any, depth: int | None = None) -> scrapy.Request | None:
+        if not is_http_url(url):
+            self.crawler.stats.inc_value("discovery/rejected/scheme")
+            return None
+        url = canonicalize_url(url, self.tracking_params)
+        depth = response.meta.get("link_depth", 0) if depth is None else depth
+        ok, reason = self.scope.in_scope(url, depth)
+        if not ok:
+            self.crawler.stats.inc_value(f"discovery/rejected/{reason}")
+            return None
+        ok, reason = self.traps.check(url)
+        if not ok:
+            self.crawler.stats.inc_value(f"discovery/trap/{reason}")
+            return None
+        meta = {
+            "seed": response.meta.get("seed"),
+            "via": response.url,
+            "hops": (response.meta.get("hops") or "") + hop,
+            "source": source,
+            "link_depth": depth,
+        }
+        return scrapy.Request(url, callback=callback, errback=self.on_error, priority=priority, meta=meta)
+
+
+def _parse_since(value: str) -> datetime:
+    from datetime import timedelta
+
+    value = value.strip()
+    if value[-1:] in "dh" and value[:-1].isdigit():
+        delta = timedelta(days=int(value[:-1])) if value[-1] == "d" else timedelta(hours=int(value[:-1]))
+        return datetime.now(timezone.utc) - delta
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)

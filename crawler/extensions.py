@@ -1,0 +1,105 @@
+"""Lifecycle extensions: run finalisation (WARC close, crawl log, manifest) and
+terminal progress."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Any
+
+from scrapy import signals
+from twisted.internet import task
+
+from crawler.archive.archiver import Archiver
+from crawler.context import RunContext
+
+logger = logging.getLogger(__name__)
+
+
+class RunFinalizer:
+    """At spider close: close the last WARC, store the crawl log, write the manifest.
+
+    Item pipelines (JSON Lines parts) are closed by Scrapy before ``spider_closed``,
+    so the manifest written here lists every file of the run.
+    """
+
+    def __init__(self, crawler: Any):
+        self.crawler = crawler
+        self.manifest: dict[str, Any] | None = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RunFinalizer:
+        return cls(crawler)
+
+    def spider_opened(self, spider: Any) -> None:
+        ctx = RunContext.of(self.crawler)
+        self.crawler.stats.set_value("crawl_id", ctx.crawl_id)
+        logger.info("crawl %s writing to %s", ctx.crawl_id, ctx.store.uri)
+
+    def spider_closed(self, spider: Any, reason: str) -> None:
+        ctx = RunContext.of(self.crawler)
+        Archiver.from_crawler(self.crawler).close()
+        stats = self.crawler.stats.get_stats()
+        status = "finished" if reason in ("finished", "closespider_pagecount", "closespider_itemcount") else reason
+        ctx.write_manifest(stats, status)
+
+
+class Progress:
+    """A one-line live progress display on a terminal (pages/s, queued, articles, errors)."""
+
+    def __init__(self, crawler: Any, interval: float = 1.0):
+        self.crawler = crawler
+        self.interval = interval
+        self.enabled = crawler.settings.getbool("CRAWLER_PROGRESS", sys.stderr.isatty())
+        self._task: task.LoopingCall | None = None
+        self._live: Any = None
+        self._start = time.monotonic()
+        if self.enabled:
+            crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+            crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> Progress:
+        return cls(crawler)
+
+    def spider_opened(self, spider: Any) -> None:
+        from rich.console import Console
+        from rich.live import Live
+
+        self._live = Live(self._render(), console=Console(stderr=True), refresh_per_second=4,
+                          transient=True)
+        self._live.start()
+        self._task = task.LoopingCall(self._tick)
+        self._task.start(self.interval, now=False)
+
+    def _render(self) -> Any:
+        from rich.text import Text
+
+        stats = self.crawler.stats
+        pages = stats.get_value("response_received_count", 0)
+        elapsed = max(time.monotonic() - self._start, 1e-6)
+        queued = 0
+        engine = self.crawler.engine
+        try:
+            queued = len(engine._slot.scheduler)  # type: ignore[union-attr]
+        except Exception:  # scheduler without __len__
+            pass
+        errors = sum(v for k, v in stats.get_stats().items()
+                     if k.startswith(("fetch/failed/", "extract/error")) and isinstance(v, int))
+        return Text(
+            f"crawling  pages {pages}  ({pages / elapsed:.1f}/s)  queued {queued}  "
+            f"articles {stats.get_value('articles/written', 0)}  errors {errors}",
+        )
+
+    def _tick(self) -> None:
+        if self._live is not None:
+            self._live.update(self._render())
+
+    def spider_closed(self, spider: Any) -> None:
+        if self._task and self._task.running:
+            self._task.stop()
+        if self._live is not None:
+            self._live.stop()

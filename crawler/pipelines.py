@@ -1,0 +1,79 @@
+"""Scrapy item pipelines: FetchedPage -> (extraction pool) -> Article -> JSON Lines.
+
+Extraction never runs on the reactor thread: pages go to a process pool sized to the
+CPU cores, so the engine keeps fetching on one core while the other extracts.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from scrapy.exceptions import DropItem
+
+from crawler.context import RunContext
+from crawler.record import Article, FetchedPage
+from crawler.storage.articles import ArticleSink
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractionPipeline:
+    """Runs :func:`crawler.extract.extract_page` in a process pool."""
+
+    def __init__(self, crawler: Any):
+        from crawler.extract import ExtractionPool
+
+        settings = crawler.settings
+        workers = settings.getint("EXTRACT_WORKERS", -1)
+        if workers < 0:
+            workers = os.cpu_count() or 1
+        self.stats = crawler.stats
+        self.pool = ExtractionPool(
+            workers=workers,
+            timeout=settings.getfloat("EXTRACT_TIMEOUT", 30.0),
+            max_tasks_per_child=settings.getint("EXTRACT_MAX_TASKS_PER_CHILD", 500),
+        )
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ExtractionPipeline:
+        return cls(crawler)
+
+    async def process_item(self, item: Any) -> Any:
+        if not isinstance(item, FetchedPage):
+            return item
+        result = await self.pool.extract(item)
+        self.stats.inc_value(f"extract/{result.kind}")
+        if result.article is None:
+            if result.kind == "error":
+                logger.warning("extraction failed for %s: %s", item.url, result.reason)
+            raise DropItem(f"{item.url}: {result.kind} {result.reason}".strip(), log_level="DEBUG")
+        return result.article
+
+    def close_spider(self) -> None:
+        self.pool.close()
+
+
+class ArticleStorePipeline:
+    """Appends articles to the partitioned JSON Lines files of the run."""
+
+    def __init__(self, crawler: Any):
+        ctx = RunContext.of(crawler)
+        self.stats = crawler.stats
+        self.sink = ArticleSink(ctx, max_records=crawler.settings.getint("ARTICLES_PART_MAX_RECORDS", 50_000))
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ArticleStorePipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        if isinstance(item, Article):
+            self.sink.write(item)
+            self.stats.inc_value("articles/written")
+            if item.duplicate_of:
+                self.stats.inc_value("articles/near_duplicates")
+        return item
+
+    def close_spider(self) -> None:
+        self.sink.close()

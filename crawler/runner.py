@@ -1,0 +1,153 @@
+"""Run one crawl in this process and summarise it.
+
+Twisted's reactor cannot be restarted, so one process runs one crawl; the scheduler
+(later) starts each run as a subprocess.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler import defaults
+from crawler.context import new_crawl_id
+from crawler.storage import StoreError, layout, open_store
+
+logger = logging.getLogger(__name__)
+
+EXIT_OK = 0
+EXIT_CRAWL_FAILED = 1
+EXIT_USAGE = 2
+EXIT_STORE = 3
+
+
+class CrawlSetupError(Exception):
+    def __init__(self, message: str, exit_code: int):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@dataclass
+class CrawlResult:
+    crawl_id: str
+    exit_code: int
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def build_settings(overrides: dict[str, Any], verbose: int = 0) -> Settings:
+    settings = Settings()
+    settings.setmodule(defaults, priority="project")
+    if not sys.stderr.isatty() and not verbose:
+        settings.set("LOG_LEVEL", "WARNING", priority="project")
+    if verbose:
+        settings.set("LOG_LEVEL", "DEBUG" if verbose > 1 else "INFO", priority="project")
+    for key, value in overrides.items():
+        if value is not None:
+            settings.set(key, value, priority="cmdline")
+    max_pages = settings.getint("CRAWLER_MAX_PAGES")
+    if max_pages:
+        settings.set("CLOSESPIDER_PAGECOUNT", max_pages, priority="cmdline")
+    return settings
+
+
+def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
+              seeds_file: str | None = None, verbose: int = 0) -> CrawlResult:
+    """Crawl ``seeds`` with the given setting overrides; returns the run's manifest."""
+    from crawler.discovery.spider import NewsSpider, read_seeds_file, split_seeds
+    from crawler.discovery.urls import is_http_url
+
+    overrides = dict(overrides or {})
+    all_seeds = split_seeds(seeds) + (read_seeds_file(seeds_file) if seeds_file else [])
+    valid = [s if "://" in s else "http://" + s for s in all_seeds]
+    valid = [s for s in valid if is_http_url(s)]
+    if not valid:
+        raise CrawlSetupError("no valid seed URL given (expected http:// or https:// URLs)", EXIT_USAGE)
+    store = open_store(overrides.get("CRAWLER_STORE") or defaults.CRAWLER_STORE)
+    store.check_writable()
+    crawl_id = overrides.get("CRAWLER_CRAWL_ID") or new_crawl_id()
+    overrides["CRAWLER_CRAWL_ID"] = crawl_id
+    settings = build_settings(overrides, verbose)
+    process = CrawlerProcess(settings, install_root_handler=True)
+    process.crawl(NewsSpider, seeds=valid)
+    process.start()
+    key = layout.manifest_key(crawl_id)
+    if not store.exists(key):
+        return CrawlResult(crawl_id, EXIT_CRAWL_FAILED)
+    with store.open_read(key) as fh:
+        manifest = json.load(fh)
+    code = EXIT_OK if manifest.get("status") == "finished" else EXIT_CRAWL_FAILED
+    return CrawlResult(crawl_id, code, manifest)
+
+
+def summarize(manifest: dict[str, Any]) -> dict[str, Any]:
+    stats = manifest.get("stats", {})
+    files = manifest.get("files", [])
+
+    def total(kind: str) -> tuple[int, int]:
+        sel = [f for f in files if f["kind"] == kind]
+        return len(sel), sum(f["size"] for f in sel)
+
+    warcs = total("warc")
+    parts = total("articles")
+    errors = sum(v for k, v in stats.items() if k.startswith("fetch/failed/") and isinstance(v, int))
+    return {
+        "crawl_id": manifest.get("crawl_id"),
+        "status": manifest.get("status"),
+        "elapsed_seconds": manifest.get("elapsed_seconds"),
+        "pages_fetched": stats.get("response_received_count", 0),
+        "html_pages": stats.get("pages/html", 0),
+        "articles_written": stats.get("articles/written", 0),
+        "listing_pages": stats.get("extract/listing", 0),
+        "duplicates": stats.get("dupefilter/filtered", 0) + stats.get("articles/near_duplicates", 0),
+        "robots_forbidden": stats.get("robotstxt/forbidden", 0),
+        "fetch_errors": errors,
+        "extraction_errors": stats.get("extract/error", 0),
+        "warc_files": warcs[0],
+        "warc_bytes": warcs[1],
+        "json_files": parts[0],
+        "json_bytes": parts[1],
+        "files": [(f["key"], f["size"]) for f in files],
+    }
+
+
+def print_summary(manifest: dict[str, Any], extra: list[tuple[str, str]] | None = None,
+                  file: Any = None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    s = summarize(manifest)
+    console = Console(file=file or sys.stdout, highlight=False)
+    table = Table(title=f"crawl {s['crawl_id']} — {s['status']}", show_header=False)
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for label, key in [("pages fetched", "pages_fetched"), ("HTML pages", "html_pages"),
+                       ("articles written", "articles_written"), ("listing pages (no article)", "listing_pages"),
+                       ("duplicates skipped", "duplicates"), ("blocked by robots.txt", "robots_forbidden"),
+                       ("fetch errors", "fetch_errors"), ("extraction errors", "extraction_errors")]:
+        table.add_row(label, str(s[key]))
+    table.add_row("WARC files", f"{s['warc_files']} ({_size(s['warc_bytes'])})")
+    table.add_row("JSON Lines files", f"{s['json_files']} ({_size(s['json_bytes'])})")
+    table.add_row("elapsed", f"{s['elapsed_seconds']:.1f} s" if s["elapsed_seconds"] else "-")
+    for label, value in extra or []:
+        table.add_row(label, value)
+    console.print(table)
+    for key, size in s["files"]:
+        console.print(f"  {key}  {_size(size)}")
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+__all__ = ["run_crawl", "print_summary", "summarize", "CrawlSetupError", "StoreError",
+           "EXIT_OK", "EXIT_CRAWL_FAILED", "EXIT_USAGE", "EXIT_STORE"]

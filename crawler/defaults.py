@@ -18,6 +18,7 @@ CRAWLER_STORE = "./archive"
 CRAWLER_SEEDS = []
 CRAWLER_MAX_DEPTH = -1           # link hops from a seed; -1 = unlimited
 CRAWLER_MAX_PAGES = 0            # 0 = unlimited (maps to CLOSESPIDER_PAGECOUNT)
+CRAWLER_ALLOWED_DOMAINS = []     # domains in scope besides the seeds' registered domains
 CRAWLER_ALLOW = []               # regexes a URL must match (empty = all in scope)
 CRAWLER_DENY = []                # regexes that exclude a URL
 CRAWLER_FOLLOW_LINKS = True
@@ -27,6 +28,7 @@ CRAWLER_FEEDS = True
 CRAWLER_SITEMAP_SINCE = None     # e.g. "2d" or "2026-11-01": window on lastmod/publication_date
 CRAWLER_TRACKING_PARAMS = []     # extra query parameters to drop (utm_* etc. always dropped)
 CRAWLER_ALLOW_PRIVATE = False    # allow private/loopback/link-local targets
+CRAWLER_ALLOWED_NETWORKS = []    # CIDRs allowed even without CRAWLER_ALLOW_PRIVATE
 CRAWLER_MAX_URL_LENGTH = 2048
 CRAWLER_MAX_REPEATED_SEGMENTS = 2
 CRAWLER_MAX_QUERY_VARIANTS = 50
@@ -73,6 +75,7 @@ ARTICLES_PART_MAX_RECORDS = 50000
 
 # --- components ---------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.discovery.netguard.NetGuardMiddleware": 50,
     "crawler.discovery.politeness.PolitenessMiddleware": 560,
 }
 EXTENSIONS = {

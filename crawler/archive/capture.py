@@ -34,6 +34,14 @@ from scrapy.exceptions import (
 )
 from scrapy.utils._download_handlers import wrap_twisted_exceptions
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.defer import fail
+
+from crawler.discovery.netguard import (
+    BlockedAddressError,
+    blocked_message,
+    forbidden_reason,
+    parse_networks,
+)
 
 if TYPE_CHECKING:
     from scrapy import Request
@@ -78,6 +86,8 @@ class RecordingHTTP11ClientProtocol(_LenientHTTP11ClientProtocol):
 
     _capture: Capture | None = None
     capture_limit: int = 0
+    allow_private: bool = False
+    allowed_networks: tuple = ()
 
     def connectionMade(self) -> None:
         super().connectionMade()
@@ -105,6 +115,14 @@ class RecordingHTTP11ClientProtocol(_LenientHTTP11ClientProtocol):
             capture.ip = str(ipaddress.ip_address(self.transport.getPeer().host))
         except (AttributeError, ValueError):
             capture.ip = None
+        if not self.allow_private and capture.ip:
+            reason = forbidden_reason(capture.ip, self.allowed_networks)
+            if reason:
+                # SSRF guard on the connected peer: after DNS, on every hop, before
+                # a single byte of the request is written.
+                self.transport.abortConnection()
+                host = request.uri.split(b"/")[2].decode("ascii", "replace") if request.uri else "?"
+                return fail(BlockedAddressError(blocked_message(host, capture.ip, reason)))
         self._capture = capture
         d = super().request(request)
 
@@ -123,10 +141,14 @@ class RecordingHTTP11ClientProtocol(_LenientHTTP11ClientProtocol):
 
 class RecordingHTTP11ClientFactory(_LenientHTTP11ClientFactory):
     capture_limit = 0
+    allow_private = False
+    allowed_networks: tuple = ()
 
     def buildProtocol(self, addr: Any) -> RecordingHTTP11ClientProtocol:
         proto = RecordingHTTP11ClientProtocol(self._quiescentCallback)  # type: ignore[no-untyped-call]
         proto.capture_limit = self.capture_limit
+        proto.allow_private = self.allow_private
+        proto.allowed_networks = self.allowed_networks
         return proto
 
 
@@ -149,7 +171,11 @@ class ArchivingDownloadHandler(HTTP11DownloadHandler):
 
         self.archiver = Archiver.from_crawler(crawler)
         limit = self._default_maxsize + HEADER_ALLOWANCE if self._default_maxsize else 0
-        factory = type("Factory", (RecordingHTTP11ClientFactory,), {"capture_limit": limit})
+        factory = type("Factory", (RecordingHTTP11ClientFactory,), {
+            "capture_limit": limit,
+            "allow_private": crawler.settings.getbool("CRAWLER_ALLOW_PRIVATE"),
+            "allowed_networks": parse_networks(crawler.settings.getlist("CRAWLER_ALLOWED_NETWORKS")),
+        })
         self._pool._factory = factory
 
     async def download_request(self, request: Request) -> Response:
@@ -171,7 +197,7 @@ class ArchivingDownloadHandler(HTTP11DownloadHandler):
             self._archive_partial(agent, request, exc)
             raise
         except Exception as exc:
-            self.archiver.log_failure(request, exc)
+            self.archiver.log_failure(request, _unwrap(exc))
             raise
         capture = getattr(agent.last_txresponse, "_warc_capture", None)
         truncated = "length" if (capture and capture.overflow) else None
@@ -193,3 +219,12 @@ class ArchivingDownloadHandler(HTTP11DownloadHandler):
             reason = "length"
         status = int(getattr(agent.last_txresponse, "code", 0) or 0)
         self.archiver.record_exchange(request, status, capture, truncated=reason, error=exc)
+
+
+def _unwrap(exc: Exception) -> Exception:
+    """Twisted wraps failures of the request (e.g. the SSRF guard) in ResponseNeverReceived."""
+    for inner in getattr(exc, "reasons", None) or ():
+        value = getattr(inner, "value", None)
+        if isinstance(value, Exception):
+            return value
+    return exc

@@ -93,6 +93,8 @@ class NewsSpider(scrapy.Spider):
         kwargs.setdefault("seeds", settings.getlist("CRAWLER_SEEDS") or None)
         kwargs.setdefault("seeds_file", settings.get("CRAWLER_SEEDS_FILE"))
         spider: NewsSpider = super().from_crawler(crawler, *args, **kwargs)
+        extra = [d.lower() for d in settings.getlist("CRAWLER_ALLOWED_DOMAINS")]
+        spider.allowed_domains = sorted(set(spider.allowed_domains) | set(extra))
         spider._configure(settings)
         crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
         return spider

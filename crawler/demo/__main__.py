@@ -1,0 +1,5 @@
+"""``python -m crawler.demo [--port N]`` -- same as ``python -m crawler.demo.server``."""
+
+from .server import main
+
+raise SystemExit(main())

@@ -121,7 +121,8 @@ class RecordingHTTP11ClientProtocol(_LenientHTTP11ClientProtocol):
                 # SSRF guard on the connected peer: after DNS, on every hop, before
                 # a single byte of the request is written.
                 self.transport.abortConnection()
-                host = request.uri.split(b"/")[2].decode("ascii", "replace") if request.uri else "?"
+                host_hdr = request.headers.getRawHeaders(b"host") or [capture.ip.encode()]
+                host = host_hdr[0].decode("ascii", "replace").rsplit(":", 1)[0]
                 return fail(BlockedAddressError(blocked_message(host, capture.ip, reason)))
         self._capture = capture
         d = super().request(request)

@@ -53,6 +53,10 @@ class RunContext:
         self.store = open_store(settings.get("CRAWLER_STORE") or "./archive")
         self.store.check_writable()
         self.spool: Path = self.store.spool_dir(self.crawl_id)
+        if settings.getbool("CRAWLER_RECOVER_SPOOL", True):
+            from crawler.archive.recovery import recover_spool
+
+            self.recovered = recover_spool(self.store, self.spool.parent, current=self.crawl_id)
         self.started_at = utc_now_iso()
         self.started_monotonic = time.monotonic()
         self.files: list[dict[str, Any]] = []

@@ -73,7 +73,7 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
     crawl_id = overrides.get("CRAWLER_CRAWL_ID") or new_crawl_id()
     overrides["CRAWLER_CRAWL_ID"] = crawl_id
     settings = build_settings(overrides, verbose)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)
     process.crawl(NewsSpider, seeds=valid)
     process.start()
     key = layout.manifest_key(crawl_id)
@@ -104,7 +104,8 @@ def summarize(manifest: dict[str, Any]) -> dict[str, Any]:
         "html_pages": stats.get("pages/html", 0),
         "articles_written": stats.get("articles/written", 0),
         "listing_pages": stats.get("extract/listing", 0),
-        "duplicates": stats.get("dupefilter/filtered", 0) + stats.get("articles/near_duplicates", 0),
+        "repeated_links": stats.get("dupefilter/filtered", 0),
+        "duplicate_articles": stats.get("articles/near_duplicates", 0) + stats.get("dedup/revisits", 0),
         "robots_forbidden": stats.get("robotstxt/forbidden", 0),
         "fetch_errors": errors,
         "extraction_errors": stats.get("extract/error", 0),
@@ -128,7 +129,9 @@ def print_summary(manifest: dict[str, Any], extra: list[tuple[str, str]] | None 
     table.add_column(justify="right")
     for label, key in [("pages fetched", "pages_fetched"), ("HTML pages", "html_pages"),
                        ("articles written", "articles_written"), ("listing pages (no article)", "listing_pages"),
-                       ("duplicates skipped", "duplicates"), ("blocked by robots.txt", "robots_forbidden"),
+                       ("duplicates: links already seen", "repeated_links"),
+                       ("duplicates: articles / revisits", "duplicate_articles"),
+                       ("blocked by robots.txt", "robots_forbidden"),
                        ("fetch errors", "fetch_errors"), ("extraction errors", "extraction_errors")]:
         table.add_row(label, str(s[key]))
     table.add_row("WARC files", f"{s['warc_files']} ({_size(s['warc_bytes'])})")
@@ -138,7 +141,7 @@ def print_summary(manifest: dict[str, Any], extra: list[tuple[str, str]] | None 
         table.add_row(label, value)
     console.print(table)
     for key, size in s["files"]:
-        console.print(f"  {key}  {_size(size)}")
+        console.print(f"  {key}  {_size(size)}", soft_wrap=True)
 
 
 def _size(n: int) -> str:

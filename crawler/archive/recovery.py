@@ -1,0 +1,191 @@
+"""Repair what a crashed run (``kill -9``, power loss) left in the spool folder.
+
+A crash can leave ``*.warc.gz.open`` files whose last gzip member (record) is cut,
+JSON Lines parts (``*.jsonl.gz.open``) with a cut gzip stream, and the crawl log.
+:func:`recover_spool` keeps every complete record / line, drops the cut tail, hands the
+files to the store under their final keys and writes a manifest with status
+``recovered`` — so nothing that was completely written is lost and nothing broken is
+published.  It runs at the start of every crawl for spool folders of runs that have no
+manifest and whose writer process is gone.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import logging
+import os
+import re
+import zlib
+from pathlib import Path
+from typing import Any
+
+from crawler.storage import Store, layout
+
+logger = logging.getLogger(__name__)
+
+READ = 256 * 1024
+_CONTENT_LENGTH = re.compile(rb"(?im)^content-length:\s*(\d+)\s*$")
+
+
+def complete_warc_prefix(path: Path) -> tuple[int, int]:
+    """Length of the longest prefix of ``path`` made of complete WARC records, and their count.
+
+    Streams the file member by member (bounded memory): a member counts when its gzip
+    stream ended cleanly and its WARC header's Content-Length matches the block.
+    """
+    good_end = 0
+    records = 0
+    with open(path, "rb") as fh:
+        pos = 0
+        while True:
+            fh.seek(pos)
+            d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            head = b""
+            total = 0
+            consumed = 0
+            ok = False
+            while True:
+                chunk = fh.read(READ)
+                if not chunk:
+                    break
+                out = d.decompress(chunk)
+                if len(head) < 64 * 1024:
+                    head += out[: 64 * 1024 - len(head)]
+                total += len(out)
+                if d.eof:
+                    consumed += len(chunk) - len(d.unused_data)
+                    ok = True
+                    break
+                consumed += len(chunk)
+            if not ok or not _is_complete_record(head, total):
+                break
+            pos += consumed
+            good_end = pos
+            records += 1
+    return good_end, records
+
+
+def _is_complete_record(head: bytes, total: int) -> bool:
+    if not head.startswith(b"WARC/"):
+        return False
+    end = head.find(b"\r\n\r\n")
+    m = _CONTENT_LENGTH.search(head[: end if end != -1 else len(head)])
+    if end == -1 or not m:
+        return False
+    return total == end + 4 + int(m.group(1)) + 4
+
+
+def repair_warc(path: Path) -> int:
+    """Truncate a cut WARC to its complete records; returns the records kept."""
+    end, records = complete_warc_prefix(path)
+    size = path.stat().st_size
+    if end < size:
+        logger.warning("%s: dropping %d bytes of an incomplete last record", path.name, size - end)
+        with open(path, "r+b") as fh:
+            fh.truncate(end)
+    return records
+
+
+def repair_jsonl_gz(path: Path, out: Path) -> int:
+    """Copy the complete lines of a possibly cut ``.jsonl.gz`` into ``out``."""
+    kept = 0
+    buf = b""
+    with open(path, "rb") as raw, gzip.open(out, "wb") as dst:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        for chunk in iter(lambda: raw.read(READ), b""):
+            try:
+                buf += d.decompress(chunk)
+            except zlib.error:
+                break
+            *lines, buf = buf.split(b"\n")
+            for line in lines:
+                if _valid_json(line):
+                    dst.write(line + b"\n")
+                    kept += 1
+    return kept
+
+
+def _valid_json(line: bytes) -> bool:
+    try:
+        json.loads(line)
+        return True
+    except ValueError:
+        return False
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _writer_pid(folder: Path) -> int | None:
+    for p in folder.glob("*.warc.gz*"):
+        m = re.search(r"-(\d+)\.warc\.gz", p.name)
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def recover_spool(store: Store, spool_root: Path | None = None, current: str | None = None) -> list[str]:
+    """Recover every abandoned crawl in the store's spool; returns their crawl ids."""
+    root = spool_root or store.spool_dir("_").parent
+    recovered = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []:
+        crawl_id = folder.name
+        if crawl_id in ("_", current) or store.exists(layout.manifest_key(crawl_id)):
+            continue
+        pid = _writer_pid(folder)
+        if pid is not None and pid != os.getpid() and _pid_alive(pid):
+            continue  # still being written by a live crawl
+        files = recover_folder(store, folder, crawl_id)
+        manifest = {"crawl_id": crawl_id, "status": "recovered", "files": files,
+                    "note": "run ended abnormally; complete records were kept, cut tails dropped"}
+        store.put_bytes(layout.manifest_key(crawl_id), json.dumps(manifest, indent=2).encode())
+        recovered.append(crawl_id)
+        logger.warning("recovered files of interrupted crawl %s (%d files)", crawl_id, len(files))
+        try:
+            folder.rmdir()
+        except OSError:
+            pass
+    return recovered
+
+
+def recover_folder(store: Store, folder: Path, crawl_id: str) -> list[dict[str, Any]]:
+    files: list[dict[str, Any]] = []
+    for path in sorted(folder.iterdir()):
+        name = path.name
+        if name.endswith(".warc.gz.open") or name.endswith(".warc.gz"):
+            final = path.with_name(name.removesuffix(".open"))
+            records = repair_warc(path)
+            if records == 0:
+                path.unlink()
+                continue
+            if path != final:
+                path.rename(final)
+            obj = store.put_file(final, layout.warc_key(crawl_id, final.name))
+            files.append({"kind": "warc", **obj.to_dict(), "records": records})
+        elif name.startswith("articles-") and name.endswith((".jsonl.gz.open", ".jsonl.gz")):
+            m = re.match(r"articles-(\d{4}-\d\d-\d\d)-(.+)-(\d{5})\.jsonl\.gz(\.open)?$", name)
+            if not m:
+                continue
+            fixed = path.with_name(name.removesuffix(".open") + ".fixed")
+            kept = repair_jsonl_gz(path, fixed)
+            path.unlink()
+            if kept == 0:
+                fixed.unlink()
+                continue
+            key = layout.article_key(m.group(1), m.group(2), crawl_id, int(m.group(3)))
+            obj = store.put_file(fixed, key)
+            files.append({"kind": "articles", **obj.to_dict(), "records": kept})
+        elif name == "crawl.log":
+            obj = store.put_file(path, layout.crawl_log_key(crawl_id))
+            files.append({"kind": "crawl-log", **obj.to_dict()})
+        else:
+            logger.info("leaving unknown spool file %s", path)
+    return files

@@ -8,12 +8,17 @@ import sys
 from typing import Any
 
 from crawler import __version__
+from crawler.schedule import cli as schedule_cli
 
 EPILOG = """examples:
   crawler crawl https://news.example.com/ --max-pages 500
   crawler crawl --seeds-file seeds.txt --store /data/news-archive --depth 3
   crawler demo                       # crawl the bundled demo site into ./archive
+  crawler run demo                   # run the crawl job settings/jobs/demo.toml once
+  crawler schedule                   # run every scheduled job in settings/jobs/ when due
   crawler schema > article.schema.json
+  crawler replay                     # browse the archive in pywb on 127.0.0.1:8080
+  crawler export wacz --crawl ID --out crawl.wacz
 """
 
 CRAWL_EPILOG = """examples:
@@ -68,6 +73,34 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-v", "--verbose", action="count", default=0)
 
     sub.add_parser("schema", help="print the JSON Schema of the article record")
+
+    index = sub.add_parser("index", help="(re)build the CDXJ indexes of archived WARCs",
+                           epilog="examples:\n  crawler index\n  crawler index --store /data/archive --crawl 20261126T151500Z-3fa9c1",
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
+    index.add_argument("--store", metavar="URI", default="./archive")
+    index.add_argument("--crawl", metavar="ID", help="only this crawl")
+
+    export = sub.add_parser("export", help="package a crawl (e.g. as WACZ)")
+    export_sub = export.add_subparsers(dest="format", metavar="FORMAT", required=True)
+    wacz = export_sub.add_parser("wacz", help="WACZ 1.1.1: WARCs, CDXJ index, pages list",
+                                 epilog="example:\n  crawler export wacz --crawl 20261126T151500Z-3fa9c1 --out crawl.wacz",
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    wacz.add_argument("--crawl", metavar="ID", required=True)
+    wacz.add_argument("--out", metavar="FILE", required=True)
+    wacz.add_argument("--store", metavar="URI", default="./archive")
+    wacz.add_argument("--title", metavar="T")
+
+    replay = sub.add_parser("replay", help="replay the archive in pywb (bound to 127.0.0.1)",
+                            epilog="examples:\n  crawler replay              # then open the printed URL\n"
+                                   "  crawler replay --list       # archived articles with their replay links\n"
+                                   "  crawler replay --store /data/archive --port 8090",
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+    replay.add_argument("--store", metavar="URI", default="./archive")
+    replay.add_argument("--port", type=int, default=8080, help="0 = any free port (default 8080)")
+    replay.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    replay.add_argument("--crawl", metavar="ID", help="only this crawl")
+    replay.add_argument("--list", action="store_true", help="list archived articles and their replay links")
+    schedule_cli.register(sub)
     return parser
 
 
@@ -124,13 +157,56 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(args.store, verbose=args.verbose)
 
 
+def cmd_index(args: argparse.Namespace) -> int:
+    from crawler.archive.cdxj import rebuild_indexes
+    from crawler.storage import StoreError, open_store
+
+    try:
+        written = rebuild_indexes(open_store(args.store), args.crawl)
+    except StoreError as exc:
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return 3
+    for key in written:
+        print(key)
+    print(f"{len(written)} index file(s) written", file=sys.stderr)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from crawler.archive.wacz import WaczError, export_wacz
+    from crawler.storage import StoreError, open_store
+
+    try:
+        out = export_wacz(open_store(args.store), args.crawl, Path(args.out), title=args.title)
+    except (WaczError, StoreError) as exc:
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return 1
+    print(out)
+    return 0
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    from crawler.replay.pywb import ReplayError, run_replay
+    from crawler.storage import StoreError
+    from crawler.tools import ToolsVenvError
+
+    try:
+        return run_replay(args.store, args.port, host=args.host, list_only=args.list, crawl_id=args.crawl)
+    except (ReplayError, ToolsVenvError, StoreError) as exc:
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 2
-    handler = {"crawl": cmd_crawl, "schema": cmd_schema, "demo": cmd_demo}[args.command]
+    handler = {"crawl": cmd_crawl, "schema": cmd_schema, "demo": cmd_demo, "index": cmd_index,
+               "export": cmd_export, "replay": cmd_replay, **schedule_cli.HANDLERS}[args.command]
     return handler(args)
 
 

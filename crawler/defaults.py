@@ -67,6 +67,13 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.archive.capture.ArchivingDownloadHandler",
 }
 
+# --- deduplication and incremental recrawls --------------------------------------------
+DEDUP_ENABLED = True
+DEDUP_BACKEND = None             # None = SQLite in the store's state/ folder; "redis://host:6379/0"
+DEDUP_MIN_REVISIT_SIZE = 256     # payloads smaller than this are stored in full anyway
+DEDUP_NEAR_DUPLICATES = "mark"   # "mark" (duplicate_of), "suppress" (no record) or "off"
+CRAWLER_RECRAWL_YOUNGER_THAN = "2d"  # re-check archived articles whose payload changed this recently
+
 # --- extraction ---------------------------------------------------------------------
 EXTRACT_WORKERS = -1             # -1 = one per CPU core; 0 = inline (debugging)
 EXTRACT_TIMEOUT = 30.0

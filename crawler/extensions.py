@@ -41,7 +41,10 @@ class RunFinalizer:
 
     def spider_closed(self, spider: Any, reason: str) -> None:
         ctx = RunContext.of(self.crawler)
-        Archiver.from_crawler(self.crawler).close()
+        archiver = Archiver.from_crawler(self.crawler)
+        archiver.close()
+        if archiver.dedup is not None:
+            archiver.dedup.close()
         stats = self.crawler.stats.get_stats()
         status = "finished" if reason in ("finished", "closespider_pagecount", "closespider_itemcount") else reason
         ctx.write_manifest(stats, status)

@@ -62,17 +62,28 @@ class ArticleStorePipeline:
         ctx = RunContext.of(crawler)
         self.stats = crawler.stats
         self.sink = ArticleSink(ctx, max_records=crawler.settings.getint("ARTICLES_PART_MAX_RECORDS", 50_000))
+        self.dedup = None
+        if crawler.settings.getbool("DEDUP_ENABLED", True):
+            from crawler.dedup.service import Dedup
+
+            self.dedup = Dedup.of(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> ArticleStorePipeline:
         return cls(crawler)
 
     def process_item(self, item: Any) -> Any:
-        if isinstance(item, Article):
-            self.sink.write(item)
-            self.stats.inc_value("articles/written")
+        if not isinstance(item, Article):
+            return item
+        if self.dedup is not None:
+            item.duplicate_of = self.dedup.near_duplicate_of(item)
+            self.dedup.mark_article(item.url, item.id)
             if item.duplicate_of:
                 self.stats.inc_value("articles/near_duplicates")
+                if self.dedup.near_mode == "suppress":
+                    raise DropItem(f"{item.url}: near duplicate of {item.duplicate_of}", log_level="DEBUG")
+        self.sink.write(item)
+        self.stats.inc_value("articles/written")
         return item
 
     def close_spider(self) -> None:

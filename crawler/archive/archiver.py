@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.archive.capture import Capture
 from crawler.archive.httpmsg import parse_head
-from crawler.archive.writer import WarcFileWriter, warc_date, warcinfo_fields
+from crawler.archive.writer import WarcFileWriter, payload_digest_of, warc_date, warcinfo_fields
 from crawler.context import RunContext
 from crawler.storage import layout
 
@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _ATTR = "_newsarchiver_archiver"
+
+REVISIT_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+REVISIT_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
 
 class Archiver:
@@ -60,6 +63,11 @@ class Archiver:
         # removed); warcio and FastWARC digest chunked payloads as stored.  "entity"
         # (default) follows the spec, "stored" follows those readers.
         self.dechunk_digest = settings.get("WARC_CHUNKED_PAYLOAD_DIGEST", "entity") != "stored"
+        self.dedup = None
+        if settings.getbool("DEDUP_ENABLED", True):
+            from crawler.dedup.service import Dedup
+
+            self.dedup = Dedup.of(crawler)
         self.log_path = self.ctx.spool / "crawl.log"
         self._log = open(self.log_path, "a", encoding="utf-8")
         self.closed = False
@@ -98,18 +106,37 @@ class Archiver:
         head = parse_head(block.read(64 * 1024))
         if not head.complete:
             truncated = truncated or "disconnect"
-        headers: dict[str, str] = {}
+        url = request.url
+        payload_digest, payload_len = payload_digest_of(
+            block, self.writer.digest_algorithm, self.dechunk_digest)
+        headers: dict[str, str] = {"WARC-Payload-Digest": payload_digest}
         if capture.ip:
             headers["WARC-IP-Address"] = capture.ip
         if truncated:
             headers["WARC-Truncated"] = truncated
-        url = request.url
-        resp = self.writer.write_record(
-            "response", url, block,
-            content_type="application/http; msgtype=response",
-            headers=headers, date=date,
-            payload_start=head.header_len, chunked=head.chunked and self.dechunk_digest,
-        )
+        ref, profile = self._revisit_target(request, status, head, payload_digest, payload_len, truncated)
+        if ref is not None:
+            # A revisit keeps the evidence that the URL was seen (status line and
+            # headers, byte-exact) without storing the same payload again.
+            headers.update({
+                "WARC-Profile": profile,
+                "WARC-Refers-To-Target-URI": ref.uri,
+                "WARC-Refers-To-Date": ref.date,
+                "WARC-Refers-To": ref.record_id,
+            })
+            if profile == REVISIT_NOT_MODIFIED:
+                headers.pop("WARC-Payload-Digest")
+            block.seek(0)
+            resp = self.writer.write_record(
+                "revisit", url, io.BytesIO(block.read(head.header_len)),
+                content_type="application/http; msgtype=response", headers=headers, date=date)
+            self.stats.inc_value("dedup/revisits")
+            self.stats.inc_value(f"dedup/revisits/{'not-modified' if status == 304 else 'identical'}")
+        else:
+            resp = self.writer.write_record(
+                "response", url, block, content_type="application/http; msgtype=response",
+                headers=headers, date=date, payload_start=head.header_len)
+            self.stats.inc_value("warc/records/response")
         req_headers = {"WARC-Concurrent-To": resp.record_id}
         if capture.ip:
             req_headers["WARC-IP-Address"] = capture.ip
@@ -125,7 +152,6 @@ class Archiver:
         if error is not None:
             fields.append(("fetchError", f"{type(error).__name__}: {error}"[:500]))
         self.writer.write_metadata(url, [(k, v) for k, v in fields if v], resp.record_id, date=date)
-        payload_digest = resp.payload_digest
         pointer = {
             "filename": resp.filename,
             "offset": resp.offset,
@@ -134,14 +160,33 @@ class Archiver:
             "payload_digest": payload_digest,
             "date": date,
         }
+        if ref is not None:
+            pointer["revisit_of"] = ref.record_id
+        elif self.dedup is not None and 200 <= status < 300 and not truncated:
+            self.dedup.remember_payload(payload_digest, url, date, resp)
+        if self.dedup is not None and not truncated:
+            self.dedup.remember_url(url, status, head, payload_digest if status != 304 else None, date)
         request.meta["warc"] = pointer
-        self.stats.inc_value("warc/records/response")
         if truncated:
             self.stats.inc_value(f"warc/truncated/{truncated}")
         mime = (head.get(b"content-type") or b"-").split(b";")[0].decode("latin-1").strip() or "-"
+        notes = [f"truncated:{truncated}" if truncated else "", "revisit" if ref is not None else ""]
         self._log_line(request, status, capture.size, mime, payload_digest,
-                       f"truncated:{truncated}" if truncated else None)
+                       ",".join(n for n in notes if n) or None)
         return pointer
+
+    def _revisit_target(self, request: Request, status: int, head: Any, payload_digest: str,
+                        payload_len: int, truncated: str | None) -> tuple[Any, str | None]:
+        if self.dedup is None or truncated:
+            return None, None
+        if status == 304 and request.meta.get("conditional"):
+            ref = self.dedup.previous_capture(request.url)
+            return (ref, REVISIT_NOT_MODIFIED) if ref is not None else (None, None)
+        if 200 <= status < 300 and payload_len >= self.dedup.min_revisit_size:
+            ref = self.dedup.lookup_payload(payload_digest)
+            if ref is not None:
+                return ref, REVISIT_IDENTICAL
+        return None, None
 
     def log_failure(self, request: Request, exc: Exception) -> None:
         self.stats.inc_value(f"fetch/failed/{type(exc).__name__}")
@@ -161,7 +206,13 @@ class Archiver:
 
     # -- lifecycle -----------------------------------------------------------------
     def _on_warc_closed(self, path: Path) -> None:
+        # Index first: a local store moves the file away.
+        from crawler.archive.cdxj import write_cdxj
+
+        idx = path.with_name(path.name + ".cdxj")
+        write_cdxj(path, idx)
         self.ctx.store_file(path, layout.warc_key(self.ctx.crawl_id, path.name), "warc")
+        self.ctx.store_file(idx, layout.index_key(self.ctx.crawl_id, path.name), "cdxj")
 
     def close(self) -> None:
         """Store the crawl log and close the last WARC."""

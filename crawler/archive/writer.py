@@ -229,6 +229,17 @@ class WarcFileWriter:
         )
 
 
+def payload_digest_of(block: BinaryIO, algorithm: str, dechunk: bool) -> tuple[str, int]:
+    """(WARC-Payload-Digest, payload length) of a captured HTTP message stream."""
+    head = parse_head(_read_head(block))
+    digester = Digester(algorithm)
+    size = 0
+    for data in iter_entity_body(block, head) if (dechunk and head.chunked) else iter_file(block, head.header_len):
+        digester.update(data)
+        size += len(data)
+    return str(digester), size
+
+
 def _read_head(block: BinaryIO) -> bytes:
     block.seek(0)
     return block.read(CHUNK)

@@ -128,6 +128,11 @@ class NewsSpider(scrapy.Spider):
         ctx = RunContext.of(self.crawler)
         ctx.seeds = list(self.seeds)
         self.crawl_id = ctx.crawl_id
+        self.dedup = None
+        if settings.getbool("DEDUP_ENABLED", True):
+            from crawler.dedup.service import Dedup
+
+            self.dedup = Dedup.of(self.crawler)
 
     # -- start ---------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -195,7 +200,11 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("pages/non_html")
             return
         self.crawler.stats.inc_value("pages/html")
-        yield self._page_item(response)
+        if (response.meta.get("warc") or {}).get("revisit_of"):
+            # Same bytes as an earlier capture: no new article (links still followed).
+            self.crawler.stats.inc_value("dedup/unchanged_pages")
+        else:
+            yield self._page_item(response)
         depth = response.meta.get("link_depth", 0)
         if self.use_feeds and depth == 0:
             yield from self._feed_requests(response)
@@ -329,7 +338,22 @@ class NewsSpider(scrapy.Spider):
             "source": source,
             "link_depth": depth,
         }
-        return scrapy.Request(url, callback=callback, errback=self.on_error, priority=priority, meta=meta)
+        headers = {}
+        if self.dedup is not None and callback == self.parse:
+            decision, state = self.dedup.fetch_decision(url)
+            if decision == "skip":
+                self.crawler.stats.inc_value("incremental/skipped_archived")
+                return None
+            if decision == "conditional" and state is not None:
+                if state.etag:
+                    headers["If-None-Match"] = state.etag
+                if state.last_modified:
+                    headers["If-Modified-Since"] = state.last_modified
+                if headers:
+                    meta["conditional"] = True
+                    self.crawler.stats.inc_value("incremental/conditional_requests")
+        return scrapy.Request(url, callback=callback, errback=self.on_error, priority=priority,
+                              meta=meta, headers=headers or None)
 
 
 def _parse_since(value: str) -> datetime:

@@ -1,0 +1,1 @@
+"""Browsing the archive: pywb replay of the store (:mod:`crawler.replay.pywb`)."""

@@ -34,6 +34,14 @@ logger = logging.getLogger(__name__)
 
 _ATTR = "_newsarchiver_archiver"
 
+#: Discovery facts kept in each ``metadata`` record (WARC field name, request.meta key).
+#: Extraction hints are built from exactly these, so re-extraction from the WARC
+#: sees what the crawl saw.
+METADATA_FIELDS = (
+    ("via", "via"), ("hopsFromSeed", "hops"), ("seed", "seed"), ("source", "source"),
+    ("newsTitle", "news_title"), ("newsPublished", "news_published"), ("feedTitle", "feed_title"),
+)
+
 REVISIT_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 REVISIT_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
 
@@ -146,9 +154,7 @@ class Archiver:
             headers=req_headers, date=date,
             payload_start=parse_head(bytes(capture.request[:65536])).header_len,
         )
-        meta = request.meta
-        fields = [("via", meta.get("via") or ""), ("hopsFromSeed", meta.get("hops") or ""),
-                  ("seed", meta.get("seed") or ""), ("source", meta.get("source") or "")]
+        fields = [(name, str(request.meta.get(key) or "")) for name, key in METADATA_FIELDS]
         if error is not None:
             fields.append(("fetchError", f"{type(error).__name__}: {error}"[:500]))
         self.writer.write_metadata(url, [(k, v) for k, v in fields if v], resp.record_id, date=date)

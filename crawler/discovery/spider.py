@@ -23,6 +23,7 @@ from scrapy import signals
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
+from crawler.archive.archiver import METADATA_FIELDS
 from crawler.context import RunContext
 from crawler.discovery.feeds import (
     discover_feed_links,
@@ -221,8 +222,7 @@ class NewsSpider(scrapy.Spider):
                                   warc["record_id"], warc.get("payload_digest"))
         headers = {k.decode("latin-1").lower(): b", ".join(v).decode("latin-1")
                    for k, v in response.headers.items()}
-        hints = {k: response.meta[k] for k in ("source", "news_title", "news_published", "feed_title",
-                                               "link_depth", "via", "seed") if response.meta.get(k) is not None}
+        hints = page_hints({key: response.meta.get(key) for _, key in METADATA_FIELDS})
         fetched_at = warc.get("date") or datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         return FetchedPage(
             url=response.url, status=response.status, headers=headers, body=response.body,
@@ -354,6 +354,13 @@ class NewsSpider(scrapy.Spider):
                     self.crawler.stats.inc_value("incremental/conditional_requests")
         return scrapy.Request(url, callback=callback, errback=self.on_error, priority=priority,
                               meta=meta, headers=headers or None)
+
+
+def page_hints(meta: dict[str, Any]) -> dict[str, Any]:
+    """Extraction hints from the discovery facts stored in the WARC metadata record
+    (keys of ``request.meta``); empty values are left out.  Offline re-extraction
+    rebuilds the same dict from the metadata record."""
+    return {k: str(v) for k, v in meta.items() if v not in (None, "")}
 
 
 def _parse_since(value: str) -> datetime:

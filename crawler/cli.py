@@ -9,6 +9,7 @@ from typing import Any
 
 from crawler import __version__
 from crawler.schedule import cli as schedule_cli
+from crawler.storage import uploader
 
 EPILOG = """examples:
   crawler crawl https://news.example.com/ --max-pages 500
@@ -55,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("seeds", nargs="*", metavar="SEED_URL", help="start URLs (home or section pages)")
     crawl.add_argument("--seeds-file", metavar="F", help="file with one seed URL per line (# comments)")
     crawl.add_argument("--store", metavar="URI", default="./archive",
-                       help="local folder or file:// URI (default ./archive)")
+                       help="local folder, file:// URI or s3://bucket/prefix (default ./archive)")
     crawl.add_argument("--max-pages", type=int, metavar="N", help="stop after N fetched pages")
     crawl.add_argument("--depth", type=int, metavar="N", help="max link hops from a seed (sitemaps/feeds count as 1)")
     crawl.add_argument("--allow-private", action="store_true",
@@ -101,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--crawl", metavar="ID", help="only this crawl")
     replay.add_argument("--list", action="store_true", help="list archived articles and their replay links")
     schedule_cli.register(sub)
+    uploader.register(sub)
     return parser
 
 
@@ -206,7 +208,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     handler = {"crawl": cmd_crawl, "schema": cmd_schema, "demo": cmd_demo, "index": cmd_index,
-               "export": cmd_export, "replay": cmd_replay, **schedule_cli.HANDLERS}[args.command]
+               "export": cmd_export, "replay": cmd_replay, **schedule_cli.HANDLERS,
+               **uploader.HANDLERS}[args.command]
     return handler(args)
 
 

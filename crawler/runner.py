@@ -70,6 +70,9 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
         raise CrawlSetupError("no valid seed URL given (expected http:// or https:// URLs)", EXIT_USAGE)
     store = open_store(overrides.get("CRAWLER_STORE") or defaults.CRAWLER_STORE)
     store.check_writable()
+    from crawler.storage.uploader import flush_pending
+
+    flush_pending(store)  # what earlier runs left spooled during an outage
     crawl_id = overrides.get("CRAWLER_CRAWL_ID") or new_crawl_id()
     overrides["CRAWLER_CRAWL_ID"] = crawl_id
     settings = build_settings(overrides, verbose)

@@ -162,8 +162,11 @@ class LocalStore(Store):
         return self._target(key)
 
 
-def open_store(uri: str | os.PathLike[str]) -> Store:
-    """A store for a local path, ``file://`` URI, or (later) ``s3://bucket/prefix``."""
+def open_store(uri: str | os.PathLike[str], **options: object) -> Store:
+    """A store for a local path, ``file://`` URI, or ``s3://bucket/prefix``.
+
+    ``options`` are passed to :class:`crawler.storage.s3.S3Store` for ``s3://`` URIs
+    (endpoint_url, region_name, addressing_style, profile, ...)."""
     text = os.fspath(uri)
     parsed = urlparse(text)
     if parsed.scheme == "file":
@@ -171,5 +174,7 @@ def open_store(uri: str | os.PathLike[str]) -> Store:
     if parsed.scheme in ("", ) or (len(parsed.scheme) == 1 and os.name == "nt"):
         return LocalStore(text)
     if parsed.scheme == "s3":
-        raise StoreError("s3:// stores are not available in this version yet")
-    raise StoreError(f"unsupported store URI {text!r} (use a folder path or file://)")
+        from crawler.storage.s3 import S3Store  # boto3 is imported only for s3://
+
+        return S3Store(text, **options)  # type: ignore[arg-type]
+    raise StoreError(f"unsupported store URI {text!r} (use a folder path, file:// or s3://)")

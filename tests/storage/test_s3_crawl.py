@@ -1,0 +1,135 @@
+"""End to end: ``crawler crawl --store s3://bucket/prefix`` against moto (endpoint from
+``AWS_ENDPOINT_URL``) writes the same keys as a crawl into a local folder."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+
+from crawler.demo.server import Route, SiteServer
+from tests.conftest import run_cli
+
+from .conftest import SECRET_KEY
+
+
+def article(title: str) -> bytes:
+    text = " ".join(f"Sentence {i} of the story about {title} goes on for a while." for i in range(40))
+    return (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+            f"<p>{text}</p><p>{text}</p></article></body></html>").encode()
+
+
+def small_site() -> dict[str, Route]:
+    links = "".join(f'<a href="/news/story-{i}.html">story {i}</a> ' for i in range(4))
+    routes = {"/": Route(body=f"<html><body>{links}</body></html>".encode()),
+              "/robots.txt": Route(body=b"User-agent: *\nAllow: /\n", content_type="text/plain")}
+    routes.update({f"/news/story-{i}.html": Route(body=article(f"story {i}")) for i in range(4)})
+    return routes
+
+
+#: a small site, no sitemap/feed guessing, no autothrottle: the test is about storage
+OPTS = ["--allow-private", "-s", "DEDUP_ENABLED=false", "-s", "AUTOTHROTTLE_ENABLED=false",
+        "-s", "CRAWLER_GUESS_SITEMAPS=false", "-s", "CRAWLER_FEEDS=false"]
+
+
+def normalise(keys, crawl_id):
+    """Keys with the crawl id, timestamps and pids of WARC names taken out."""
+    out = []
+    for k in keys:
+        k = k.replace(crawl_id, "<id>")
+        k = re.sub(r"-\d{14,20}-", "-<ts>-", k)
+        k = re.sub(r"-\d+\.warc\.gz", "-<pid>.warc.gz", k)
+        out.append(k)
+    return sorted(out)
+
+
+def test_crawl_into_s3_matches_local(s3, bucket, moto_endpoint, aws_env, tmp_path):
+    from crawler.storage.s3 import S3Store
+
+    local = tmp_path / "local"
+    env = {**aws_env, "AWS_ENDPOINT_URL": moto_endpoint,
+           "NEWSARCHIVER_SPOOL": str(tmp_path / "spool")}
+    # DEDUP_ENABLED=false: the dedup service is not what this test is about (and keeps
+    # its state in store.state_dir(), which differs between the two backends).
+    opts = OPTS
+    with SiteServer(small_site()) as srv:
+        # both crawls at once (separate processes) to keep the test short
+        with ThreadPoolExecutor(2) as pool:
+            f_local = pool.submit(run_cli, "crawl", srv.base_url + "/", "--store", str(local),
+                                  *opts, env=env)
+            f_s3 = pool.submit(run_cli, "crawl", srv.base_url + "/", "--store",
+                               f"s3://{bucket}/news", *opts, env=env)
+            p_local, p_s3 = f_local.result(), f_s3.result()
+    assert p_local.returncode == 0, p_local.stderr[-3000:]
+    assert p_s3.returncode == 0, p_s3.stderr[-3000:]
+    assert SECRET_KEY not in p_s3.stdout + p_s3.stderr
+
+    store = S3Store(f"s3://{bucket}/news", endpoint_url=moto_endpoint,
+                    spool_root=tmp_path / "spool")
+    s3_keys = list(store.list())
+    local_keys = sorted(p.relative_to(local).as_posix() for p in local.rglob("*")
+                        if p.is_file() and not any(part.startswith(".")
+                                                   for part in p.relative_to(local).parts)
+                        and not p.relative_to(local).as_posix().startswith("state/"))
+    (m_key,) = [k for k in s3_keys if k.startswith("manifests/")]
+    with store.open_read(m_key) as fh:
+        manifest = json.load(fh)
+    local_manifest = json.loads(next((local / "manifests").glob("*.json")).read_text())
+    assert manifest["store"] == f"s3://{bucket}/news"
+    assert manifest["status"] == "finished"
+    assert not any(f.get("pending") for f in manifest["files"])
+    assert normalise([k for k in s3_keys if not k.startswith("state/")], manifest["crawl_id"]) \
+        == normalise(local_keys, local_manifest["crawl_id"])
+
+    # every file listed in the manifest is there, with its sha256 as metadata
+    for f in manifest["files"]:
+        head = s3.head_object(Bucket=bucket, Key=f"news/{f['key']}")
+        assert head["Metadata"]["sha256"] == f["sha256"]
+        assert head["ContentLength"] == f["size"]
+    # articles are readable as gzip JSON Lines
+    parts = [k for k in s3_keys if k.startswith("articles/")]
+    assert parts
+    with store.open_read(parts[0]) as fh:
+        assert json.loads(gzip.decompress(fh.read()).splitlines()[0])
+    # the spool was emptied
+    assert not any(p.is_file() for p in (tmp_path / "spool").rglob("*")
+                   if "state" not in p.parts and p.name != "pending.lock")
+
+
+def test_crawl_with_endpoint_down_spools_then_uploads(s3, bucket, moto_endpoint, aws_env,
+                                                      tmp_path, monkeypatch):
+    """The endpoint is down for the whole crawl: the crawl finishes (exit 0), every file
+    waits in the spool as pending, and ``upload_pending`` later sends them all."""
+    from crawler.storage.s3 import S3Store
+
+    from .conftest import free_port
+
+    spool = tmp_path / "spool"
+    env = {**aws_env, "AWS_ENDPOINT_URL": f"http://127.0.0.1:{free_port()}",
+           "NEWSARCHIVER_SPOOL": str(spool)}
+    with SiteServer(small_site()) as srv:
+        # no article pipeline (slow to start, and its parts take the same store_file path)
+        proc = run_cli("crawl", srv.base_url + "/", "--store", f"s3://{bucket}/news", *OPTS,
+                       "-s", "ITEM_PIPELINES={}", env=env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert SECRET_KEY not in proc.stdout + proc.stderr
+
+    monkeypatch.setenv("NEWSARCHIVER_SPOOL", str(spool))
+    store = S3Store(f"s3://{bucket}/news", endpoint_url=moto_endpoint)
+    assert store.spool_root == spool / bucket / "news"
+    pending = {e["key"]: e for e in store.pending()}
+    (m_key,) = [k for k in pending if k.startswith("manifests/")]
+    with store.open_read(m_key) as fh:
+        manifest = json.load(fh)
+    assert manifest["files"] and all(f["pending"] for f in manifest["files"])
+    assert {f["key"] for f in manifest["files"]} | {m_key} == set(pending)
+    assert list(store.list()) == []
+
+    assert store.upload_pending() == (len(pending), 0)
+    assert sorted(store.list()) == sorted(pending)
+    for f in manifest["files"]:
+        head = s3.head_object(Bucket=bucket, Key=f"news/{f['key']}")
+        body = s3.get_object(Bucket=bucket, Key=f"news/{f['key']}")["Body"].read()
+        assert head["Metadata"]["sha256"] == f["sha256"] == hashlib.sha256(body).hexdigest()

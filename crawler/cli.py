@@ -9,6 +9,7 @@ from typing import Any
 
 from crawler import __version__
 from crawler.schedule import cli as schedule_cli
+from crawler import readcli
 from crawler.storage import uploader
 
 EPILOG = """examples:
@@ -18,6 +19,8 @@ EPILOG = """examples:
   crawler run demo                   # run the crawl job settings/jobs/demo.toml once
   crawler schedule                   # run every scheduled job in settings/jobs/ when due
   crawler schema > article.schema.json
+  crawler articles --since RUN_ID --format csv --out new.csv
+  crawler stats
   crawler replay                     # browse the archive in pywb on 127.0.0.1:8080
   crawler export wacz --crawl ID --out crawl.wacz
 """
@@ -103,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--list", action="store_true", help="list archived articles and their replay links")
     schedule_cli.register(sub)
     uploader.register(sub)
+    readcli.register(sub)
     return parser
 
 
@@ -207,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if getattr(args, "handler", None):
+        return args.handler(args)
     handler = {"crawl": cmd_crawl, "schema": cmd_schema, "demo": cmd_demo, "index": cmd_index,
                "export": cmd_export, "replay": cmd_replay, **schedule_cli.HANDLERS,
                **uploader.HANDLERS}[args.command]

@@ -41,6 +41,42 @@ def new_crawl_id(now: datetime | None = None) -> str:
     return f"{now.strftime('%Y%m%dT%H%M%SZ')}-{secrets.token_hex(3)}"
 
 
+OWNER_FILE = ".owner"
+
+
+def claim_spool(folder: Path) -> Any:
+    """Hold an exclusive ``flock`` on ``folder/.owner`` for the life of this process.
+
+    Crash recovery treats a spool folder as abandoned only when it can take this lock:
+    the kernel releases it when the writer dies (even on SIGKILL), and unlike a pid it
+    cannot be confused with another process that reused the number."""
+    import fcntl
+
+    fh = open(folder / OWNER_FILE, "a+")
+    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    fh.seek(0)
+    fh.truncate()
+    fh.write(f"{os.getpid()} {socket.gethostname()}\n")
+    fh.flush()
+    return fh
+
+
+def spool_in_use(folder: Path) -> bool:
+    """True while a live process holds the folder's owner lock."""
+    import fcntl
+
+    path = folder / OWNER_FILE
+    if not path.exists():
+        return False
+    with open(path, "a+") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return False
+
+
 def utc_now_iso() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -53,6 +89,7 @@ class RunContext:
         self.store = open_store(settings.get("CRAWLER_STORE") or "./archive")
         self.store.check_writable()
         self.spool: Path = self.store.spool_dir(self.crawl_id)
+        self._owner = claim_spool(self.spool)
         if settings.getbool("CRAWLER_RECOVER_SPOOL", True):
             from crawler.archive.recovery import recover_spool
 
@@ -96,11 +133,16 @@ class RunContext:
         }
         data = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
         obj = self.store.put_bytes(layout.manifest_key(self.crawl_id), data)
+        self.release_spool()
+        return obj
+
+    def release_spool(self) -> None:
+        (self.spool / OWNER_FILE).unlink(missing_ok=True)
+        self._owner.close()
         try:
             self.spool.rmdir()
         except OSError:
             pass
-        return obj
 
 
 def _jsonable(stats: dict[str, Any]) -> dict[str, Any]:

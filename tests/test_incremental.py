@@ -136,3 +136,31 @@ def test_identical_payload_becomes_revisit(tmp_path):
     assert original.get_header("WARC-Record-ID") == h.get_header("WARC-Refers-To")
     # one article: the copy is archived as a revisit and produces no JSON record
     assert len(articles_of(tmp_path / "s", m)) == 1
+
+
+def test_revisit_block_is_the_captured_header_block(tmp_path):
+    """The revisit record's block is the response's status line and headers, byte for byte."""
+    from fastwarc.warc import ArchiveIterator as FastIterator
+
+    body = article("Copy", 5)
+    paths = ["/news/2026/11/20/copy-one.html", "/news/2026/11/20/copy-two.html"]
+    r = {"/robots.txt": Route(status=404, body=b""), "/": Route(body=home(paths))}
+    for p in paths:
+        r[p] = Route(body=body)
+    with SiteServer(r) as srv:
+        m = crawl(srv, tmp_path / "s", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1")
+        sent = {e.path: e.raw_response for e in srv.log}
+    warcs = [tmp_path / "s" / f["key"] for f in m["files"] if f["kind"] == "warc"]
+    found = 0
+    for w in warcs:
+        with open(w, "rb") as fh:
+            for rec in FastIterator(fh, parse_http=False):
+                assert rec.verify_block_digest()
+                if rec.headers["WARC-Type"] == "revisit":
+                    block = rec.reader.read()
+                    path = "/" + rec.headers["WARC-Target-URI"].split("/", 3)[3]
+                    head = sent[path].split(b"\r\n\r\n", 1)[0] + b"\r\n\r\n"
+                    assert block == head
+                    assert int(rec.headers["Content-Length"]) == len(head)
+                    found += 1
+    assert found == 1

@@ -20,6 +20,9 @@ import zlib
 from pathlib import Path
 from typing import Any
 
+from datetime import datetime, timezone
+
+from crawler.context import spool_in_use
 from crawler.storage import Store, layout
 
 logger = logging.getLogger(__name__)
@@ -114,24 +117,6 @@ def _valid_json(line: bytes) -> bool:
         return False
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _writer_pid(folder: Path) -> int | None:
-    for p in folder.glob("*.warc.gz*"):
-        m = re.search(r"-(\d+)\.warc\.gz", p.name)
-        if m:
-            return int(m.group(1))
-    return None
-
-
 def recover_spool(store: Store, spool_root: Path | None = None, current: str | None = None) -> list[str]:
     """Recover every abandoned crawl in the store's spool; returns their crawl ids."""
     root = spool_root or store.spool_dir("_").parent
@@ -140,11 +125,12 @@ def recover_spool(store: Store, spool_root: Path | None = None, current: str | N
         crawl_id = folder.name
         if crawl_id in ("_", current) or store.exists(layout.manifest_key(crawl_id)):
             continue
-        pid = _writer_pid(folder)
-        if pid is not None and pid != os.getpid() and _pid_alive(pid):
+        if spool_in_use(folder):
             continue  # still being written by a live crawl
         files = recover_folder(store, folder, crawl_id)
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         manifest = {"crawl_id": crawl_id, "status": "recovered", "files": files,
+                    "finished_at": now, "recovered_at": now,
                     "note": "run ended abnormally; complete records were kept, cut tails dropped"}
         store.put_bytes(layout.manifest_key(crawl_id), json.dumps(manifest, indent=2).encode())
         recovered.append(crawl_id)
@@ -183,6 +169,8 @@ def recover_folder(store: Store, folder: Path, crawl_id: str) -> list[dict[str, 
             key = layout.article_key(m.group(1), m.group(2), crawl_id, int(m.group(3)))
             obj = store.put_file(fixed, key)
             files.append({"kind": "articles", **obj.to_dict(), "records": kept})
+        elif name == ".owner":
+            path.unlink()
         elif name == "crawl.log":
             obj = store.put_file(path, layout.crawl_log_key(crawl_id))
             files.append({"kind": "crawl-log", **obj.to_dict()})

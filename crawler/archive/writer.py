@@ -203,7 +203,9 @@ class WarcFileWriter:
         block.seek(0)
         record = ArcWarcRecord(
             "warc",
-            rec_type,
+            # warcio writes only parsed HTTP headers for a "revisit"; our blocks are
+            # opaque byte streams, so it must treat every record as a plain block.
+            "resource" if rec_type == "revisit" else rec_type,
             StatusAndHeaders("WARC/1.1", rec_headers),
             block,
             None,

@@ -25,8 +25,11 @@ Backends
   longer than that) and by :meth:`flush`/:meth:`close`.  Holding the write lock while a
   batch is open is what makes first-writer-wins atomic: another process's
   ``INSERT OR IGNORE`` waits (busy timeout) for the commit and then sees the row.
-  A crash loses at most the last uncommitted batch (the index is a cache of what the
-  WARCs hold; losing entries only costs a duplicate full record).
+  Waiting writers poll every ~1 ms and touch ``dedup.sqlite3.writers-waiting``; a
+  process that sees it pauses 5 ms after each batch commit, so a busy writer cannot
+  starve the others.  ``synchronous=NORMAL``: a process crash loses at most the last
+  uncommitted batch, an OS crash the last few commits, never consistency (the index is a
+  cache of what the WARCs hold; a lost entry only costs a duplicate full record).
 * :class:`RedisDedupIndex` — the same contract on Redis (redis-py >= 4) for distributed
   crawls (scrapy-redis): ``HSETNX`` on per-kind hashes, a Lua script for near-dup adds.
   All keys share one hash tag (``newsarchiver:{namespace}:...``) so the Lua script and
@@ -232,7 +235,7 @@ class SQLiteDedupIndex(DedupIndex):
     #: long before taking the write lock again, so waiters (polling every ~1 ms) get in.
     YIELD_SECONDS = 0.005
 
-    def __init__(self, path: str | Path, *, batch_size: int = 1000, commit_interval: float = 0.5,
+    def __init__(self, path: str | Path, *, batch_size: int = 10_000, commit_interval: float = 0.5,
                  busy_timeout: float = 60.0, cache_mb: int = 16):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -34,7 +34,7 @@ class _Part:
         self.path = path
         self.key = key
         self.raw = open(path, "xb")
-        self.gz = gzip.GzipFile(fileobj=self.raw, mode="wb", mtime=0)
+        self.gz = gzip.GzipFile(fileobj=self.raw, mode="wb", mtime=0, compresslevel=6)
         self.records = 0
 
     def write(self, line: bytes) -> None:

@@ -79,6 +79,12 @@ class Store(ABC):
         """The key as a local file path, when the backend has one."""
         return None
 
+    def read_range(self, key: str, offset: int, length: int) -> bytes:
+        """``length`` bytes of ``key`` from ``offset`` (e.g. one WARC record)."""
+        with self.open_read(key) as fh:
+            fh.seek(offset)
+            return fh.read(length)
+
 
 class LocalStore(Store):
     """A folder on the local file system with the store layout."""

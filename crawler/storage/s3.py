@@ -490,6 +490,17 @@ class S3Store(Store):
         tmp.write_bytes(data)
         return self._make_pending(tmp, key, len(data), digest, reason, overwrite=True)
 
+    def read_range(self, key: str, offset: int, length: int) -> bytes:
+        pending = self._pending_path(key)
+        if pending.is_file():
+            with open(pending, "rb") as fh:
+                fh.seek(offset)
+                return fh.read(length)
+        full = self._full(key)
+        rng = f"bytes={offset}-{offset + length - 1}"
+        return self._retrying(f"read {key}", lambda _n: self.client.get_object(
+            Bucket=self.bucket, Key=full, Range=rng)["Body"].read())
+
     def open_read(self, key: str) -> BinaryIO:
         pending = self._pending_path(key)
         if pending.is_file():

@@ -1,0 +1,632 @@
+"""The project's cleaning layer around trafilatura.
+
+Two stages:
+
+* :func:`preclean` works on the lxml tree *before* trafilatura sees it and removes
+  comment sections and forms, related/similar-post blocks, newsletter boxes, share bars,
+  author bio boxes, cookie banners, ad labels and "read more" pointers.  Blocks are
+  recognised (a) by structure (forms, link lists, share links, link-dense elements),
+  (b) by class/id/role tokens and (c) by the *text* of headings and labels in English,
+  German, French, Spanish, Italian, Portuguese and Dutch, so themes without telltale
+  class names are handled too.
+* :func:`postclean_blocks` removes residual boilerplate *whole lines* from the extracted
+  text (never a long paragraph that merely contains a trigger word).
+
+Safety: the element that holds most of the page's paragraph text (the presumed article
+body), every ``<h1>`` and ``itemprop=articleBody``, and all their ancestors are never
+removed; inside the article body only short or link-dense elements are removed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from . import patterns as P
+
+__all__ = ["preclean", "postclean_blocks", "link_density", "text_of"]
+
+HEADING_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+#: tags that may carry a text label such as "Similar Posts" or "Advertisement"
+LABEL_TAGS = frozenset(
+    {"h2", "h3", "h4", "h5", "h6", "p", "div", "span", "strong", "b", "em", "header", "legend", "label", "dt", "summary", "small", "section", "aside", "li", "figcaption"}
+)
+#: tags that the class/id token rules may remove
+TOKEN_TAGS = frozenset({"div", "section", "aside", "nav", "ul", "ol", "form", "footer", "p", "span", "li", "iframe", "ins", "button", "dl", "table", "figure", "header"})
+_ALWAYS_BP_TAGS = frozenset({"form", "button", "input", "select", "textarea", "iframe", "script", "style", "noscript", "nav", "svg", "hr", "br", "img", "picture", "link", "meta", "template", "ins"})
+_SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "meta", "link", "html", "body", "svg", "path"})
+
+# --- class / id / role tokens ----------------------------------------------------------------
+
+_TOKEN_GROUPS: dict[str, frozenset[str]] = {
+    P.COMMENTS: frozenset({"comment", "comments", "commentlist", "respond", "disqus", "kommentare", "commentaires", "comentarios", "commenti", "reacties", "replytitle"}),
+    P.RELATED: frozenset({"related", "relatedposts", "similar", "recommended", "recommendations", "recirculation", "recirc", "yarpp", "crp", "outbrain", "taboola", "zergnet", "revcontent", "mgid", "morestories", "readnext", "readmore", "mostread", "mostpopular", "popular", "trending", "jp", "alsolike", "youmayalsolike", "nextarticle", "nextpost", "prevpost", "postnavigation", "navlinks", "morelikethis"}),
+    P.NEWSLETTER: frozenset({"newsletter", "newsletters", "subscribe", "subscription", "signup", "optin", "mailchimp", "mc4wp", "nieuwsbrief", "emailsignup"}),
+    P.SHARE: frozenset({"share", "shares", "sharing", "sharedaddy", "addtoany", "a2a", "sharethis", "shariff", "socialshare", "sociallinks", "socialicons", "socialbuttons", "socialbar", "sharebar", "sharetools"}),
+    P.BIO: frozenset({"authorbio", "aboutauthor", "authorbox", "saboxplugin", "authordescription", "aboutauthor", "biography", "bio"}),
+    "cookie": frozenset({"cookie", "cookies", "consent", "gdpr", "cmp", "onetrust", "cookiebot", "usercentrics", "didomi", "cookieconsent", "cookienotice", "cookiebanner"}),
+    P.AD: frozenset({"ad", "ads", "advert", "adverts", "advertisement", "advertising", "adslot", "adunit", "adcontainer", "adwrapper", "dfp", "gpt", "adsense", "adsbygoogle", "sponsor", "sponsored", "promo", "googleads"}),
+    "nav": frozenset({"breadcrumb", "breadcrumbs", "pagination", "pager", "sidebar", "widget", "widgets", "skiplink", "srOnly".lower(), "screenreadertext", "visuallyhidden", "srtext", "printonly"}),
+}
+_TOKEN_TO_GROUP: dict[str, str] = {}
+for _grp, _toks in _TOKEN_GROUPS.items():
+    for _tok in _toks:
+        _TOKEN_TO_GROUP.setdefault(_tok, _grp)
+# "jp" alone means nothing; only as "jp-relatedposts" (pairs give "jprelatedposts" -> handled below)
+_TOKEN_TO_GROUP.pop("jp", None)
+
+_CAMEL_RE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_SPLIT_RE = re.compile(r"[^a-z0-9]+")
+_TOKEN_ATTRS = ("class", "id", "role", "data-component", "data-module", "aria-label")
+
+
+def _tokens(el: HtmlElement) -> list[str]:
+    out: list[str] = []
+    for attr in _TOKEN_ATTRS:
+        value = el.get(attr)
+        if not value or len(value) > 300:
+            continue
+        if attr == "aria-label":
+            # only the label's own first words ("Share", "Related articles", "Comments")
+            value = " ".join(value.split()[:3])
+        for part in value.split():
+            words = [w for w in _SPLIT_RE.split(_CAMEL_RE.sub(" ", part).lower()) if w]
+            out.extend(words)
+            # adjacent pairs joined: "author-bio" -> "authorbio", "jp-relatedposts" -> "relatedposts"
+            out.extend(a + b for a, b in zip(words, words[1:]))
+            if len(words) > 2:
+                out.append("".join(words))
+    return out
+
+
+def _gate_pattern() -> re.Pattern[str]:
+    # every token starts with one of these prefixes: a cheap pre-check before tokenising
+    prefixes = sorted({tok[:3] for toks in _TOKEN_GROUPS.values() for tok in toks if len(tok) >= 3} | {"ad", "jp", "a2a", "bio", "cmp", "crp", "dfp", "gpt"})
+    return re.compile("|".join(re.escape(p) for p in prefixes), re.I)
+
+
+_GATE_RE = _gate_pattern()
+
+
+def token_group(el: HtmlElement) -> str | None:
+    attrs = " ".join(v for v in (el.get(a) for a in _TOKEN_ATTRS) if v)
+    if not attrs or not _GATE_RE.search(attrs):
+        return None
+    for tok in _tokens(el):
+        grp = _TOKEN_TO_GROUP.get(tok)
+        if grp:
+            return grp
+    return None
+
+
+# --- text helpers --------------------------------------------------------------------------------
+
+
+def text_of(el: HtmlElement, limit: int | None = None) -> str | None:
+    """Whitespace-collapsed text of ``el``; ``None`` if longer than ``limit``."""
+    parts: list[str] = []
+    size = 0
+    for t in el.itertext():
+        parts.append(t)
+        size += len(t)
+        if limit is not None and size > limit * 3 + 200:
+            break
+    text = " ".join("".join(parts).split())
+    if limit is not None and len(text) > limit:
+        return None
+    return text
+
+
+def _len_text(el: HtmlElement) -> int:
+    return len(" ".join("".join(el.itertext()).split()))
+
+
+def link_density(el: HtmlElement) -> float:
+    total = _len_text(el)
+    if total == 0:
+        return 0.0
+    linked = 0
+    for a in el.iter("a"):
+        linked += len(" ".join("".join(a.itertext()).split()))
+    return min(1.0, linked / total)
+
+
+def _has_form_parts(el: HtmlElement) -> bool:
+    for sub in el.iter("form", "textarea", "input", "select"):
+        if sub.tag == "input" and (sub.get("type") or "text").lower() in ("hidden",):
+            continue
+        return True
+    return False
+
+
+def _is_element(el: object) -> bool:
+    return isinstance(el, HtmlElement) and isinstance(el.tag, str)
+
+
+# --- protection ------------------------------------------------------------------------------------
+
+
+def _main_container(root: HtmlElement) -> HtmlElement | None:
+    scores: dict[HtmlElement, float] = {}
+    order: list[HtmlElement] = []
+    for p in root.iter("p"):
+        text = text_of(p)
+        if not text or len(text) < 40:
+            continue
+        linked = sum(len(" ".join("".join(a.itertext()).split())) for a in p.iter("a"))
+        if linked > 0.5 * len(text):
+            continue
+        parent = p.getparent()
+        if parent is None:
+            continue
+        if parent not in scores:
+            scores[parent] = 0.0
+            order.append(parent)
+        scores[parent] += len(text)
+        gp = parent.getparent()
+        if gp is not None:
+            if gp not in scores:
+                scores[gp] = 0.0
+                order.append(gp)
+            scores[gp] += 0.5 * len(text)
+    best = None
+    best_score = 0.0
+    for el in order:
+        grp = None
+        # a comment thread is never the article
+        anc = el
+        while anc is not None:
+            if token_group(anc) == P.COMMENTS:
+                grp = P.COMMENTS
+                break
+            anc = anc.getparent()
+        if grp:
+            continue
+        if scores[el] > best_score:
+            best, best_score = el, scores[el]
+    return best
+
+
+class _Guard:
+    def __init__(self, root: HtmlElement) -> None:
+        self.root = root
+        self.container = _main_container(root)
+        self.protected: set[HtmlElement] = set()
+        anchors: list[HtmlElement] = []
+        if self.container is not None:
+            anchors.append(self.container)
+        anchors.extend(root.iter("h1"))
+        anchors.extend(root.xpath('//*[@itemprop="articleBody" or @itemprop="articlebody"]'))
+        for el in anchors:
+            anc = el
+            while anc is not None:
+                self.protected.add(anc)
+                anc = anc.getparent()
+
+    def is_protected(self, el: HtmlElement) -> bool:
+        return el in self.protected
+
+    def inside_container(self, el: HtmlElement) -> bool:
+        if self.container is None:
+            return False
+        anc = el.getparent()
+        while anc is not None:
+            if anc is self.container:
+                return True
+            anc = anc.getparent()
+        return False
+
+    def attached(self, el: HtmlElement) -> bool:
+        anc = el
+        while True:
+            parent = anc.getparent()
+            if parent is None:
+                return anc is self.root
+            anc = parent
+
+
+def _remove(el: HtmlElement) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail and el.tail.strip():
+        el.drop_tree()  # keeps the tail text in the parent
+    else:
+        parent.remove(el)
+
+
+# --- block predicates ------------------------------------------------------------------------------
+
+
+def _teaser_like(el: HtmlElement) -> bool:
+    text = text_of(el, 600)
+    if text is None:
+        return False
+    links = [a for a in el.iter("a") if a.get("href")]
+    if not links:
+        return False
+    if not any(len((text_of(a) or "").split()) >= 2 for a in links) and el.find(".//img") is None:
+        return False
+    return link_density(el) >= 0.25 or el.find(".//img") is not None or len(text) < 160
+
+
+def _teaser_list(el: HtmlElement) -> bool:
+    node = el
+    for _ in range(4):  # unwrap single-child wrappers
+        kids = [c for c in node if _is_element(c)]
+        if len(kids) == 1:
+            node = kids[0]
+        else:
+            break
+    kids = [c for c in node if _is_element(c)]
+    if len(kids) < 2:
+        return False
+    good = sum(1 for c in kids if _teaser_like(c))
+    return good >= max(2, int(0.6 * len(kids) + 0.999))
+
+
+def _all_lines_boilerplate(text: str) -> bool:
+    return bool(text) and P.is_boilerplate_line(text)
+
+
+def _bp_sibling(sib: HtmlElement, cat: str) -> bool:
+    """Is this element (following a boilerplate heading) boilerplate too?"""
+    tag = sib.tag
+    if tag in _ALWAYS_BP_TAGS:
+        return True
+    text = text_of(sib, 3000)
+    if text is not None and not text:
+        return True
+    if token_group(sib):
+        return True
+    if (text is None or len(text) < 1500) and _has_form_parts(sib):
+        return True
+    if text is None:
+        return False
+    if len(text) <= 220 and (P.heading_category(text) or _all_lines_boilerplate(text)):
+        return True
+    if tag in HEADING_TAGS:
+        return False
+    if link_density(sib) >= 0.5:
+        return True
+    if cat == P.RELATED and (_teaser_like(sib) or _teaser_list(sib)):
+        return True
+    if cat == P.SHARE and len(text) <= 40:
+        return True
+    return False
+
+
+def _short_prose(sib: HtmlElement, limit: int = 300) -> bool:
+    text = text_of(sib, limit)
+    return text is not None and sib.tag not in HEADING_TAGS
+
+
+def _widget(parent: HtmlElement) -> bool:
+    """A small block holding a form: a newsletter box or comment form wrapper."""
+    if not _has_form_parts(parent):
+        return False
+    return text_of(parent, 1500) is not None
+
+
+def _only_boilerplate_besides(parent: HtmlElement, node: HtmlElement, cat: str) -> bool:
+    if parent.text and len(parent.text.strip()) > 30:
+        return False
+    if cat in (P.COMMENTS, P.NEWSLETTER) and _widget(parent):
+        return True
+    for child in parent:
+        if child is node:
+            continue
+        if child.tail and len(child.tail.strip()) > 30:
+            return False
+        if not _is_element(child):
+            continue
+        if not _bp_sibling(child, cat):
+            return False
+    if node.tail and len(node.tail.strip()) > 30:
+        return False
+    return True
+
+
+# --- the pre-cleaner ------------------------------------------------------------------------------
+
+
+class _Cleaner:
+    def __init__(self, root: HtmlElement) -> None:
+        self.root = root
+        self.guard = _Guard(root)
+        self.removed = 0
+
+    def drop(self, el: HtmlElement) -> None:
+        if self.guard.is_protected(el) or el is self.root:
+            return
+        _remove(el)
+        self.removed += 1
+
+    # (b) class / id / role tokens
+    def token_rule(self, el: HtmlElement) -> bool:
+        if el.tag not in TOKEN_TAGS:
+            return False
+        grp = token_group(el)
+        if grp is None:
+            return False
+        text = text_of(el, 1500)
+        if grp == "nav" and el.tag in ("li", "p", "span"):
+            return False
+        if self.guard.inside_container(el):
+            # inside the article body only short, link-dense or form blocks go
+            if not (text is not None and (len(text) <= 250 or _has_form_parts(el)) or link_density(el) >= 0.4):
+                return False
+        elif text is None and grp not in (P.COMMENTS, P.RELATED):
+            # a long prose block outside the body: only remove when it is link-dense
+            if link_density(el) < 0.3:
+                return False
+        elif text is None and grp == P.RELATED and link_density(el) < 0.15 and not _teaser_list(el):
+            return False
+        self.drop(el)
+        return True
+
+    # (a) structure: forms and share bars
+    def structure_rule(self, el: HtmlElement) -> bool:
+        tag = el.tag
+        if tag == "form":
+            if text_of(el, 2000) is not None or el.find(".//textarea") is not None:
+                self.drop(el)
+                return True
+            return False
+        if tag in ("ul", "ol", "div", "nav", "p", "span", "section", "aside", "footer") and text_of(el, 250) is not None:
+            links = [a.get("href") or "" for a in el.iter("a")]
+            if len(links) >= 2:
+                shares = sum(1 for h in links if P.SHARE_HREF_RE.search(h))
+                if shares >= 2 and shares >= 0.6 * len(links):
+                    node = el
+                    while True:
+                        parent = node.getparent()
+                        if parent is None or self.guard.is_protected(parent):
+                            break
+                        other = (text_of(parent, 260) or "x" * 300)
+                        if len(other) - len(text_of(node) or "") > 60:
+                            break
+                        node = parent
+                    self.drop(node)
+                    return True
+        return False
+
+    # (c) text of headings and labels
+    def label_rule(self, el: HtmlElement) -> bool:
+        tag = el.tag
+        if tag not in LABEL_TAGS:
+            return False
+        limit = 220 if tag in HEADING_TAGS else 120
+        text = text_of(el, limit)
+        if not text:
+            return False
+        if P.is_ad_label(text):
+            self._drop_climbing_same_text(el, text)
+            return True
+        cat = P.heading_category(text)
+        if cat is not None and not text.endswith((".", "?", "!")) or (cat is not None and tag in HEADING_TAGS):
+            if tag == "li" or (tag in ("span", "em", "small") and cat in (P.COMMENTS_WEAK, P.BIO)):
+                # list items / inline spans: only remove themselves
+                if link_density(el) < 0.9 and cat != P.BIO:
+                    self.drop(el)
+                    return True
+                return False
+            if link_density(el) >= 0.9 and cat in (P.COMMENTS, P.COMMENTS_WEAK):
+                # "12 Comments" link next to the byline: just the link
+                self.drop(el)
+                return True
+            self.heading_block(el, cat)
+            return True
+        if len(text) <= 250 and P.is_boilerplate_line(text):
+            self._drop_climbing_same_text(el, text)
+            return True
+        if tag in ("p", "div", "li", "strong", "b", "span", "h4", "h5", "h6") and P.READ_MORE_PREFIX_RE.match(text):
+            if link_density(el) >= 0.45 and len(text) <= 250:
+                self._drop_climbing_same_text(el, text)
+                return True
+        return False
+
+    def _drop_climbing_same_text(self, el: HtmlElement, text: str) -> None:
+        node = el
+        while True:
+            parent = node.getparent()
+            if parent is None or self.guard.is_protected(parent) or parent.tag in ("body", "html", "article", "main"):
+                break
+            ptext = text_of(parent, len(text) + 20)
+            if ptext is None or ptext != text:
+                break
+            node = parent
+        self.drop(node)
+
+    def heading_block(self, el: HtmlElement, cat: str) -> None:
+        node = el
+        while True:
+            parent = node.getparent()
+            if parent is None or self.guard.is_protected(parent) or parent.tag in ("body", "html", "main"):
+                break
+            if token_group(parent) in (P.COMMENTS, P.RELATED, P.NEWSLETTER, P.SHARE, P.BIO) or _only_boilerplate_besides(parent, node, cat):
+                node = parent
+                continue
+            break
+        to_drop = [node]
+        pending: list[HtmlElement] = []
+        ended = True
+        for sib in node.itersiblings():
+            if not _is_element(sib):
+                continue
+            if self.guard.is_protected(sib):
+                ended = False
+                break
+            if _bp_sibling(sib, cat):
+                to_drop.extend(pending)
+                pending = []
+                to_drop.append(sib)
+                continue
+            if cat in (P.COMMENTS, P.NEWSLETTER, P.BIO) and _short_prose(sib, 600 if cat == P.BIO else 300):
+                pending.append(sib)
+                continue
+            ended = False
+            break
+        if ended and cat in (P.COMMENTS, P.NEWSLETTER, P.BIO):
+            to_drop.extend(pending)
+        for x in to_drop:
+            self.drop(x)
+
+    # hidden elements (hidden attribute, display:none) outside the article body
+    def hidden_rule(self, el: HtmlElement) -> bool:
+        style = (el.get("style") or "").replace(" ", "").lower()
+        hidden = el.get("hidden") is not None or "display:none" in style or "visibility:hidden" in style
+        if not hidden or self.guard.inside_container(el):
+            return False
+        self.drop(el)
+        return True
+
+    # a paragraph/heading that is nothing but a link: a pointer to another story or an app/promo link
+    def link_paragraph_rule(self, el: HtmlElement) -> bool:
+        if el.tag not in ("p", "h2", "h3", "h4", "h5", "h6"):
+            return False
+        links = [a for a in el.iter("a") if (a.get("href") or "").strip() and not (a.get("href") or "").startswith("#")]
+        if not links:
+            return False
+        text = text_of(el, 200)
+        if not text or len(text.split()) < 3:
+            return False
+        if link_density(el) < 0.9:
+            return False
+        self.drop(el)
+        return True
+
+    # author bio boxes without telltale classes: avatar + author link + a short text
+    def bio_prepass(self) -> None:
+        avatars = [
+            img
+            for img in self.root.iter("img")
+            if _AVATAR_RE.search(" ".join((img.get("class") or "", img.get("src") or "", img.get("data-src") or "", img.get("alt") or "")))
+        ]
+        for img in avatars:
+            if not self.guard.attached(img):
+                continue
+            node = img.getparent()
+            best = None
+            for _ in range(4):
+                if node is None or self.guard.is_protected(node) or node.tag in ("body", "html"):
+                    break
+                text = text_of(node, 700)
+                if text is None:
+                    break
+                if node.tag in ("div", "section", "aside", "footer") and any(
+                    "author" in (a.get("rel") or "").lower().split() or _AUTHOR_HREF_RE.search(a.get("href") or "") for a in node.iter("a")
+                ):
+                    best = node
+                node = node.getparent()
+            if best is not None:
+                self.drop(best)
+
+    # cookie banners outside the article body
+    def cookie_rule(self, el: HtmlElement) -> bool:
+        if el.tag not in ("div", "section", "aside", "p", "dialog", "footer"):
+            return False
+        text = text_of(el, 800)
+        if not text or len(text) < 20 or not P.COOKIE_TEXT_RE.search(text):
+            return False
+        if self.guard.inside_container(el):
+            return False
+        low = text.lower()
+        if not re.search(r"accept|agree|allow|ok\b|got it|einverstanden|akzeptieren|zustimmen|accepter|j'accepte|aceptar|acepto|accetta|accetto|aceitar|aceito|akkoord|accepteren|privacy|datenschutz|confidentialité|privacidad|privacidade|cookie policy|settings|einstellungen|paramètres|configuración|impostazioni|configurações|instellingen", low):
+            return False
+        # climb to the banner wrapper while it holds nothing else
+        node = el
+        while True:
+            parent = node.getparent()
+            if parent is None or self.guard.is_protected(parent):
+                break
+            ptext = text_of(parent, 900)
+            if ptext is None or len(ptext) - len(text) > 80:
+                break
+            node = parent
+        self.drop(node)
+        return True
+
+    def run(self) -> int:
+        self.bio_prepass()
+        elements = [el for el in self.root.iter() if _is_element(el)]
+        for el in elements:
+            if el.tag in _SKIP_TAGS:
+                continue
+            if self.guard.is_protected(el):
+                continue
+            if not self.guard.attached(el):
+                continue
+            if self.token_rule(el):
+                continue
+            if self.structure_rule(el):
+                continue
+            if self.label_rule(el):
+                continue
+            if self.hidden_rule(el):
+                continue
+            if self.link_paragraph_rule(el):
+                continue
+            self.cookie_rule(el)
+        return self.removed
+
+
+def preclean(root: HtmlElement) -> int:
+    """Remove boilerplate blocks from ``root`` in place; returns the number of removals."""
+    return _Cleaner(root).run()
+
+
+# --- post-cleaning of extracted text ---------------------------------------------------------------
+
+_AVATAR_RE = re.compile(r"avatar|gravatar|author", re.I)
+_AUTHOR_HREF_RE = re.compile(r"/(?:author|authors|autor|autoren|auteur|autore|autores|people|profile|profiles)/", re.I)
+_HAS_WORD = re.compile(r"[^\W_]")
+_TERMINAL = (".", "!", "?", "…", '"', "”", "»", ":", ";", ")")
+
+
+def postclean_blocks(blocks: Iterable[str]) -> list[str]:
+    """Drop whole boilerplate lines from extracted text blocks.
+
+    A line is dropped when it is, as a whole, a known boilerplate sentence or label
+    (:func:`patterns.is_boilerplate_line`).  After a line that is a related-posts/comment
+    heading ("Similar Posts", "Leave a Reply"), the following short title-like lines (no
+    sentence punctuation, <= 120 chars) go too -- but only when that run reaches the end of
+    the text or another boilerplate line, so an article's own sub-headings survive.
+    """
+    lines: list[tuple[int, str]] = []
+    for bi, block in enumerate(blocks):
+        for line in block.split("\n"):
+            # separators ("___", "* * *") and other lines without a letter or digit
+            if line.strip() and _HAS_WORD.search(line):
+                lines.append((bi, line.rstrip()))
+    drop = [False] * len(lines)
+    n = len(lines)
+    i = 0
+    while i < n:
+        stripped = lines[i][1].strip()
+        if P.is_boilerplate_line(stripped):
+            drop[i] = True
+            cat = P.heading_category(stripped) if len(stripped) <= 120 else None
+            if cat in (P.RELATED, P.COMMENTS) and not stripped.endswith((".", "!", "?")):
+                j = i + 1
+                while j < n and len(lines[j][1].strip()) <= 120 and not lines[j][1].strip().endswith(_TERMINAL) and not P.is_boilerplate_line(lines[j][1].strip()):
+                    j += 1
+                if j == n or P.is_boilerplate_line(lines[j][1].strip()):
+                    for k in range(i + 1, j):
+                        drop[k] = True
+                i = j
+                continue
+        i += 1
+    out: dict[int, list[str]] = {}
+    order: list[int] = []
+    for (bi, line), d in zip(lines, drop):
+        if d:
+            continue
+        if bi not in out:
+            out[bi] = []
+            order.append(bi)
+        out[bi].append(line)
+    return ["\n".join(out[bi]) for bi in order]

@@ -1,0 +1,211 @@
+"""Turn a :class:`~crawler.record.FetchedPage` into an :class:`~crawler.record.Article`.
+
+Pipeline (pure and deterministic: no clock, no randomness, no unordered iteration):
+
+1. content-type / magic-byte sniffing -> ``not_html``;
+2. robust decoding (:mod:`crawler.extract.decode`);
+3. lxml parse; metadata from JSON-LD, meta tags, trafilatura's metadata extractor and
+   htmldate (bounded by the fetch date) (:mod:`crawler.extract.metadata`);
+4. the project's pre-cleaning of boilerplate blocks (:func:`crawler.extract.clean.preclean`);
+5. trafilatura (the extraction engine) on the cleaned tree, comments excluded;
+6. line-level post-cleaning (:func:`crawler.extract.clean.postclean_blocks`);
+7. conservative listing detection (:mod:`crawler.extract.detect`) and a minimum length.
+
+Text format of :attr:`Article.text`: one *block* per paragraph, heading, list or table,
+blocks separated by a blank line (``"\\n\\n"``); inside a block, line breaks (``<br>``),
+list items (``"- item"``) and table rows stay on their own lines (``"\\n"``).  A leading
+heading that repeats the title is dropped (the title has its own field).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from copy import deepcopy
+from dataclasses import dataclass
+
+import lxml.html
+from lxml import etree
+
+from ..record import Article, FetchedPage, article_id
+from . import clean, detect
+from .decode import DecodeError, decode_body, sniff_not_html
+from .metadata import collect_metadata, site_of
+
+__all__ = ["EXTRACTOR_VERSION", "MIN_WORDS", "ExtractResult", "extract_page", "count_words", "text_digest"]
+
+#: Bump whenever the output for the same input could change.
+EXTRACTOR_VERSION = "1.0.0"
+
+#: Pages with fewer words of cleaned text are not archived as articles (kind="too_short").
+MIN_WORDS = 60
+
+#: Below this many words the text is too short for statistical language identification;
+#: the HTML ``lang`` attribute is used instead.
+MIN_WORDS_LANGID = 15
+
+#: Refuse to parse bodies larger than this (characters after decoding).
+MAX_HTML_CHARS = 15_000_000
+
+
+@dataclass
+class ExtractResult:
+    article: Article | None
+    kind: str  # "article" | "listing" | "not_html" | "too_short" | "error"
+    reason: str = ""
+
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_WORD_RE = re.compile(rf"[{_CJK}]|[^\W_{_CJK}]+(?:['’\-][^\W_{_CJK}]+)*")
+
+
+def count_words(text: str) -> int:
+    """Words in ``text``; each CJK character counts as one word."""
+    return len(_WORD_RE.findall(text))
+
+
+def text_digest(text: str) -> str:
+    normalised = " ".join(text.lower().split())
+    return "sha1:" + hashlib.sha1(normalised.encode("utf-8")).hexdigest()
+
+
+_XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.I)
+
+
+def _parse(text: str) -> lxml.html.HtmlElement:
+    text = _XML_DECL.sub("", text, count=1)
+    parser = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, recover=True, collect_ids=False, default_doctype=False)
+    try:
+        root = lxml.html.document_fromstring(text, parser=parser)
+    except (etree.ParserError, ValueError) as exc:
+        raise DecodeError(f"unparsable HTML: {exc}") from exc
+    if root is None:
+        raise DecodeError("empty HTML document")
+    return root
+
+
+def _language(text: str, words: int, html_lang: str | None) -> str | None:
+    if words < MIN_WORDS_LANGID or len(text) < 80:
+        return html_lang
+    import py3langid
+
+    lang, _score = py3langid.classify(text[:20000])
+    return lang or html_lang
+
+
+def _norm_title(s: str) -> str:
+    return re.sub(r"\W+", " ", s.casefold()).strip()
+
+
+def _title_variants(tree: lxml.html.HtmlElement, title: str | None) -> set[str]:
+    """Normalised title strings a leading text block may repeat (title, og:title, first <h1>)."""
+    out = set()
+    if title:
+        out.add(_norm_title(title))
+    for el in tree.iter("meta"):
+        if (el.get("property") or el.get("name") or "").lower() in ("og:title", "twitter:title") and el.get("content"):
+            out.add(_norm_title(el.get("content")))
+    h1 = next(iter(tree.iter("h1")), None)
+    if h1 is not None:
+        out.add(_norm_title(h1.text_content()))
+    out.discard("")
+    return out
+
+
+def _extract_blocks(tree: lxml.html.HtmlElement, url: str) -> list[str]:
+    import trafilatura
+    from trafilatura.xml import xmltotxt
+
+    doc = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        with_metadata=False,
+        output_format="python",
+        deduplicate=False,
+    )
+    if doc is None or getattr(doc, "body", None) is None:
+        return []
+    blocks: list[str] = []
+    body = doc.body
+    if body.text and body.text.strip():
+        blocks.append(body.text.strip())
+    for child in body:
+        txt = xmltotxt(child, False)
+        txt = "\n".join(line.rstrip() for line in txt.strip().split("\n") if line.strip())
+        if txt:
+            blocks.append(txt)
+    return blocks
+
+
+def extract_page(page: FetchedPage) -> ExtractResult:
+    """Extract the article of one fetched page (see the module docstring)."""
+    try:
+        return _extract(page)
+    except DecodeError as exc:
+        return ExtractResult(None, "error", str(exc))
+    except (RecursionError, MemoryError) as exc:
+        return ExtractResult(None, "error", f"{type(exc).__name__} while extracting (page too complex)")
+    except Exception as exc:  # noqa: BLE001 - one bad page must never stop the crawl
+        return ExtractResult(None, "error", f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _extract(page: FetchedPage) -> ExtractResult:
+    body = page.body or b""
+    if not body.strip():
+        return ExtractResult(None, "too_short", "empty body")
+    not_html = sniff_not_html(body, page.headers)
+    if not_html:
+        return ExtractResult(None, "not_html", not_html)
+    text, encoding = decode_body(body, page.encoding, page.headers)
+    if len(text) > MAX_HTML_CHARS:
+        return ExtractResult(None, "error", f"HTML too large ({len(text)} characters)")
+    tree = _parse(text)
+
+    meta = collect_metadata(tree, page.url, page.fetched_at, page.hints)
+
+    cleaned = deepcopy(tree)
+    clean.preclean(cleaned)
+    blocks = clean.postclean_blocks(_extract_blocks(cleaned, page.url))
+    if blocks and _norm_title(blocks[0]) in _title_variants(tree, meta.title):
+        blocks = blocks[1:]
+    article_text = "\n\n".join(blocks)
+    words = count_words(article_text)
+
+    signals = detect.gather_signals(tree, meta, blocks, words, page.hints or {}, page.url)
+    if detect.is_listing(signals):
+        return ExtractResult(None, "listing", signals.describe())
+    if words < MIN_WORDS:
+        return ExtractResult(None, "too_short", f"{words} words < {MIN_WORDS}")
+
+    record_id = page.warc.record_id if page.warc else None
+    authors = meta.authors
+    article = Article(
+        id=article_id(record_id, page.url),
+        url=page.url,
+        canonical_url=meta.canonical_url,
+        site=site_of(page.url),
+        title=meta.title,
+        author="; ".join(authors) if authors else None,
+        authors=list(authors),
+        published=meta.published,
+        modified=meta.modified,
+        language=_language(article_text, words, meta.html_lang),
+        sitename=meta.sitename,
+        description=meta.description,
+        tags=list(meta.tags),
+        categories=list(meta.categories),
+        image=meta.image,
+        text=article_text,
+        word_count=words,
+        fetched_at=page.fetched_at,
+        http_status=page.status,
+        crawl_id=page.crawl_id,
+        warc=page.warc,
+        extractor_version=EXTRACTOR_VERSION,
+        text_digest=text_digest(article_text),
+    )
+    return ExtractResult(article, "article", f"decoded as {encoding}")

@@ -1,0 +1,391 @@
+"""CLI commands that read the archive: ``articles``, ``stats``, ``show``, ``runs``.
+
+Wire into ``crawler/cli.py`` with ``readcli.register(sub)`` in ``build_parser`` and
+dispatch ``args.handler(args)`` for these commands (each parser sets ``handler``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import json
+import os
+import sys
+from typing import Any, Callable, Iterable, Iterator, TextIO
+
+from crawler.storage.base import StoreError
+
+EXIT_NOT_FOUND = 1
+EXIT_USAGE = 2
+EXIT_STORE = 3
+
+ARTICLES_EPILOG = """examples:
+  crawler articles > all.jsonl
+  crawler articles --store /data/news-archive --from 2026-11-01 --to 2026-11-30 --site example.com
+  crawler articles --since 20261126T151500Z-3fa9c1 --unique --out new.jsonl
+  crawler articles --since 2026-11-26T00:00:00Z --language en --language de
+  crawler articles --format csv --out articles.csv
+  crawler articles --format parquet --out articles.parquet     # needs pyarrow
+
+--since takes a crawl id (records of runs that finished after that run) or an ISO
+timestamp (runs finished after it): keep the last crawl id of `crawler runs` to
+consume new articles incrementally.  Dates are UTC fetch days, both ends inclusive.
+"""
+
+STATS_EPILOG = """examples:
+  crawler stats
+  crawler stats --store /data/news-archive --json | jq .articles.per_site
+"""
+
+SHOW_EPILOG = """examples:
+  crawler show https://news.example.com/2026/11/26/story.html > response.http
+  crawler show https://news.example.com/ --store /data/news-archive | less
+
+Prints the archived HTTP response (status line, headers, body exactly as received)
+of the latest capture of URL.  Exit status 1 when the URL was never captured.
+"""
+
+RUNS_EPILOG = """examples:
+  crawler runs
+  crawler runs --store /data/news-archive --json
+"""
+
+#: Columns of the CSV and Parquet exports (the record's fields, ``warc`` flattened).
+COLUMNS = [
+    "id", "url", "canonical_url", "site", "title", "author", "authors", "published", "modified",
+    "language", "sitename", "description", "tags", "categories", "image", "text", "word_count",
+    "fetched_at", "http_status", "crawl_id", "warc_filename", "warc_offset", "warc_length",
+    "warc_record_id", "warc_payload_digest", "extractor_version", "schema_version",
+    "text_digest", "duplicate_of",
+]
+LIST_COLUMNS = {"authors", "tags", "categories"}
+INT_COLUMNS = {"word_count", "http_status", "warc_offset", "warc_length"}
+WARC_FIELDS = ("filename", "offset", "length", "record_id", "payload_digest")
+PARQUET_BATCH = 2000
+
+
+def _formatter(epilog: str) -> dict[str, Any]:
+    return {"epilog": epilog, "formatter_class": argparse.RawDescriptionHelpFormatter}
+
+
+def register(subparsers: Any) -> None:
+    """Add the reading commands to the ``crawler`` sub-command parser."""
+    p = subparsers.add_parser("articles", help="export article records (JSON Lines, CSV, Parquet)",
+                              description="Stream article records of the store, filtered.",
+                              **_formatter(ARTICLES_EPILOG))
+    _store_arg(p)
+    p.add_argument("--since", metavar="RUN_ID|TS",
+                   help="only records of runs that finished after this crawl id / ISO timestamp")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="first fetch day (YYYY-MM-DD, UTC)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="last fetch day (inclusive)")
+    p.add_argument("--site", action="append", metavar="HOST", help="only this site (repeatable)")
+    p.add_argument("--language", action="append", metavar="xx", help="only this language (repeatable)")
+    p.add_argument("--unique", action="store_true", help="drop near-duplicates (duplicate_of set)")
+    p.add_argument("--crawl-id", metavar="ID", help="only the records of this run")
+    p.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="jsonl",
+                   help="output format (default jsonl)")
+    p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout (required for parquet)")
+    p.set_defaults(handler=cmd_articles)
+
+    p = subparsers.add_parser("stats", help="articles per site/day, languages, duplicates, sizes",
+                              description="Statistics of the store (reads every article record).",
+                              **_formatter(STATS_EPILOG))
+    _store_arg(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.set_defaults(handler=cmd_stats)
+
+    p = subparsers.add_parser("show", help="print the archived HTTP response of a URL",
+                              description="Print the archived HTTP response of the latest capture of URL.",
+                              **_formatter(SHOW_EPILOG))
+    p.add_argument("url", metavar="URL")
+    _store_arg(p)
+    p.set_defaults(handler=cmd_show)
+
+    p = subparsers.add_parser("runs", help="list crawl runs with status and stats",
+                              description="List the runs recorded in the store (from the manifests).",
+                              **_formatter(RUNS_EPILOG))
+    _store_arg(p)
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(handler=cmd_runs)
+
+
+def _store_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--store", metavar="URI", default="./archive",
+                   help="local folder or file:// URI (default ./archive)")
+
+
+def _error(msg: str, code: int) -> int:
+    print(f"crawler: error: {msg}", file=sys.stderr)
+    return code
+
+
+def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        from crawler.reader import ReaderError
+
+        try:
+            return fn(args)
+        except ReaderError as exc:
+            return _error(str(exc), EXIT_USAGE)
+        except StoreError as exc:
+            return _error(str(exc), EXIT_STORE)
+        except BrokenPipeError:  # `crawler articles | head`: stop quietly
+            try:
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+            return 0
+    run.__name__ = fn.__name__
+    run.__doc__ = fn.__doc__
+    return run
+
+
+# --------------------------------------------------------------------------- articles
+def flat_row(rec: dict[str, Any]) -> dict[str, Any]:
+    """A record as one CSV/Parquet row: ``warc`` flattened, other fields as is."""
+    row = {c: rec.get(c) for c in COLUMNS if not c.startswith("warc_")}
+    warc = rec.get("warc") or {}
+    for f in WARC_FIELDS:
+        row[f"warc_{f}"] = warc.get(f)
+    return row
+
+
+def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO) -> int:
+    n = 0
+    for rec in records:
+        out.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
+        n += 1
+    return n
+
+
+def write_csv(records: Iterable[dict[str, Any]], out: TextIO) -> int:
+    w = csv.DictWriter(out, fieldnames=COLUMNS, extrasaction="ignore")
+    w.writeheader()
+    n = 0
+    for rec in records:
+        row = flat_row(rec)
+        for c in LIST_COLUMNS:
+            row[c] = "; ".join(row[c] or [])
+        w.writerow(row)
+        n += 1
+    return n
+
+
+def parquet_schema() -> Any:
+    import pyarrow as pa
+
+    types = {c: pa.string() for c in COLUMNS}
+    for c in LIST_COLUMNS:
+        types[c] = pa.list_(pa.string())
+    for c in INT_COLUMNS:
+        types[c] = pa.int64()
+    return pa.schema([(c, types[c]) for c in COLUMNS])
+
+
+def write_parquet(records: Iterable[dict[str, Any]], path: str, batch_size: int | None = None) -> int:
+    """Write in row groups of ``batch_size`` records: memory bounded by one batch."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    batch_size = batch_size or PARQUET_BATCH
+    schema = parquet_schema()
+    n = 0
+    with pq.ParquetWriter(path, schema, compression="zstd") as writer:
+        for batch in _batches(records, batch_size):
+            cols: dict[str, list[Any]] = {c: [] for c in COLUMNS}
+            for rec in batch:
+                row = flat_row(rec)
+                for c in COLUMNS:
+                    cols[c].append(row[c])
+            writer.write_table(pa.Table.from_pydict(cols, schema=schema), row_group_size=len(batch))
+            n += len(batch)
+    return n
+
+
+def _batches(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for rec in records:
+        batch.append(rec)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+@_guard
+def cmd_articles(args: argparse.Namespace) -> int:
+    from crawler.reader import read_articles
+
+    if args.format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+            import pyarrow.parquet  # noqa: F401
+        except ImportError:
+            return _error("--format parquet needs pyarrow: pip install 'newsarchiver[parquet]' "
+                          "(or pip install pyarrow)", EXIT_USAGE)
+        if not args.out:
+            return _error("--format parquet needs --out FILE", EXIT_USAGE)
+    records = read_articles(
+        args.store, since=args.since, date_from=args.date_from, date_to=args.date_to,
+        sites=args.site, languages=args.language, unique_only=args.unique, crawl_id=args.crawl_id,
+    )
+    if args.format == "parquet":
+        n = write_parquet(records, args.out)  # type: ignore[arg-type]
+    else:
+        writer = write_csv if args.format == "csv" else write_jsonl
+        if args.out:
+            with open(args.out, "w", encoding="utf-8", newline="") as fh:
+                n = writer(records, fh)  # type: ignore[arg-type]
+        else:
+            out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="",
+                                   write_through=False) if hasattr(sys.stdout, "buffer") else sys.stdout
+            n = writer(records, out)  # type: ignore[arg-type]
+            out.flush()
+            if out is not sys.stdout:
+                out.detach()
+    if args.out:
+        print(f"{n} records written to {args.out}", file=sys.stderr)
+    return 0
+
+
+# --------------------------------------------------------------------------- stats
+def _console() -> Any:
+    from rich.console import Console
+
+    console = Console()
+    if not console.is_terminal:  # piped: do not wrap crawl ids at 80 columns
+        console = Console(width=160)
+    return console
+
+
+def _human(n: int | None) -> str:
+    if n is None:
+        return "-"
+    size = float(n)
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if size < 1024 or unit == "TB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return str(n)
+
+
+@_guard
+def cmd_stats(args: argparse.Namespace) -> int:
+    from crawler.reader import store_stats
+
+    stats = store_stats(args.store)
+    if args.json:
+        print(json.dumps(stats, indent=2, sort_keys=False))
+        return 0
+    from rich.table import Table
+
+    console = _console()
+    a = stats["articles"]
+    console.print(f"store [bold]{stats['store']}[/bold]", highlight=False)
+    t = Table(show_header=False)
+    t.add_column("", style="bold")
+    t.add_column("", justify="right")
+    t.add_row("articles", str(a["total"]))
+    t.add_row("unique", str(a["unique"]))
+    t.add_row("duplicates", str(a["duplicates"]))
+    t.add_row("sites", str(a["sites"]))
+    t.add_row("days", str(a["days"]))
+    t.add_row("languages", ", ".join(f"{k} {v}" for k, v in a["languages"].items()) or "-")
+    r = stats["runs"]
+    t.add_row("runs", f"{r['total']} (" + ", ".join(f"{k} {v}" for k, v in r["by_status"].items()) + ")")
+    t.add_row("latest run", r["latest"] or "-")
+    for prefix, s in stats["storage"].items():
+        t.add_row(f"{prefix}/", f"{s['files']} files, {_human(s['bytes'])}")
+    console.print(t)
+
+    days = sorted(a["per_day"])
+    if a["per_site_day"]:
+        shown_days = days[-14:]
+        st = Table(title="articles per site and day" + (" (last 14 days)" if len(days) > 14 else ""))
+        st.add_column("site")
+        for d in shown_days:
+            st.add_column(d[5:], justify="right")
+        st.add_column("total", justify="right", style="bold")
+        for site, per_day in a["per_site_day"].items():
+            st.add_row(site, *[str(per_day.get(d, "")) for d in shown_days], str(a["per_site"][site]))
+        console.print(st)
+    return 0
+
+
+# --------------------------------------------------------------------------- show
+@_guard
+def cmd_show(args: argparse.Namespace) -> int:
+    from crawler.reader import show_capture
+
+    try:
+        data = show_capture(args.store, args.url)
+    except LookupError as exc:
+        return _error(str(exc), EXIT_NOT_FOUND)
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:
+        sys.stdout.write(data.decode("latin-1"))
+    else:
+        out.write(data)
+        out.flush()
+    return 0
+
+
+# --------------------------------------------------------------------------- runs
+@_guard
+def cmd_runs(args: argparse.Namespace) -> int:
+    from crawler.reader import list_runs
+
+    runs = list_runs(args.store)
+    if args.json:
+        print(json.dumps(runs, indent=2))
+        return 0
+    from rich.table import Table
+
+    console = _console()
+    if not runs:
+        console.print("no runs in this store")
+        return 0
+    t = Table(title="runs")
+    for col, just in (("crawl id", "left"), ("status", "left"), ("started", "left"),
+                      ("elapsed", "right"), ("pages", "right"), ("articles", "right"),
+                      ("files", "right"), ("WARC", "right")):
+        t.add_column(col, justify=just, no_wrap=col in ("crawl id", "started"))  # type: ignore[arg-type]
+    for r in runs:
+        stats = r.get("stats") or {}
+        pages = stats.get("response_received_count", stats.get("warc/records/response"))
+        elapsed = r.get("elapsed_seconds")
+        status = r.get("status") or "-"
+        style = "green" if status == "finished" else "red"
+        t.add_row(
+            str(r["crawl_id"]), f"[{style}]{status}[/{style}]", (r.get("started_at") or "-")[:19],
+            f"{elapsed:.0f}s" if isinstance(elapsed, (int, float)) else "-",
+            "-" if pages is None else str(pages),
+            "-" if r["records"] is None else str(r["records"]),
+            "-" if r["article_files"] is None else str(r["article_files"]),
+            _human(r["warc_bytes"]),
+        )
+    console.print(t)
+    return 0
+
+
+# --------------------------------------------------------------------------- standalone
+def build_parser() -> argparse.ArgumentParser:
+    """A parser with only the reading commands (``python -m crawler.readcli``)."""
+    parser = argparse.ArgumentParser(prog="crawler", description="Read a newsarchiver store.")
+    register(parser.add_subparsers(dest="command", metavar="COMMAND"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "handler", None) is None:
+        parser.print_help()
+        return EXIT_USAGE
+    return args.handler(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

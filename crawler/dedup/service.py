@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import logging
 import re
+import shutil
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from crawler.context import RunContext
 from crawler.dedup import near
-from crawler.dedup.index import PayloadRef, UrlState, open_dedup_index
+from crawler.dedup.index import DEFAULT_SQLITE_NAME, PayloadRef, UrlState, open_dedup_index
+from crawler.storage import layout
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -40,6 +42,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _ATTR = "_newsarchiver_dedup"
+SNAPSHOT_KEY = f"{layout.STATE_PREFIX}/{DEFAULT_SQLITE_NAME}"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -70,7 +73,17 @@ class Dedup:
     def __init__(self, crawler: Crawler):
         settings = crawler.settings
         ctx = RunContext.of(crawler)
-        self.index = open_dedup_index(settings.get("DEDUP_BACKEND"), ctx.store.state_dir())
+        self.store = ctx.store
+        backend = settings.get("DEDUP_BACKEND")
+        # A remote store (S3) keeps the SQLite index as a snapshot under state/: restore
+        # it when this machine has none, upload it again at the end of the run.
+        self.snapshot = None
+        if not backend and self.store.local_path(SNAPSHOT_KEY) is None:
+            self.snapshot = self.store.state_dir() / DEFAULT_SQLITE_NAME
+            if not self.snapshot.exists() and self.store.exists(SNAPSHOT_KEY):
+                with self.store.open_read(SNAPSHOT_KEY) as src, open(self.snapshot, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+        self.index = open_dedup_index(backend, self.store.state_dir())
         self.min_revisit_size = settings.getint("DEDUP_MIN_REVISIT_SIZE", 256)
         self.recrawl_window = parse_duration(settings.get("CRAWLER_RECRAWL_YOUNGER_THAN"))
         self.near_mode = (settings.get("DEDUP_NEAR_DUPLICATES") or "mark").lower()
@@ -145,3 +158,11 @@ class Dedup:
 
     def close(self) -> None:
         self.index.close()
+        if self.snapshot is not None and self.snapshot.exists():
+            copy = self.snapshot.with_name(self.snapshot.name + ".upload")
+            shutil.copyfile(self.snapshot, copy)
+            try:
+                self.store.put_file(copy, SNAPSHOT_KEY, overwrite=True)  # type: ignore[call-arg]
+            except Exception as exc:  # the crawl's files are safe; the next run re-learns
+                logger.warning("could not upload the dedup index snapshot: %s", exc)
+                copy.unlink(missing_ok=True)

@@ -11,6 +11,8 @@ from crawler import __version__
 from crawler.schedule import cli as schedule_cli
 from crawler import readcli
 from crawler.storage import uploader
+from crawler.distributed import cli as distributed_cli  # distributed crawls (scrapy-redis)
+from crawler.replay import cli as replay_cli
 
 EPILOG = """examples:
   crawler crawl https://news.example.com/ --max-pages 500
@@ -23,6 +25,8 @@ EPILOG = """examples:
   crawler stats
   crawler replay                     # browse the archive in pywb on 127.0.0.1:8080
   crawler export wacz --crawl ID --out crawl.wacz
+  crawler reprocess --crawl ID       # re-extract articles from the WARCs, no network
+  crawler worker --redis redis://host:6379/0 --store s3://bucket/prefix   # join a distributed crawl
 """
 
 CRAWL_EPILOG = """examples:
@@ -107,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     schedule_cli.register(sub)
     uploader.register(sub)
     readcli.register(sub)
+    distributed_cli.register(sub)  # crawler worker / enqueue, crawl --redis
+    replay_cli.register(sub)  # crawler reprocess / recrawl-offline
     return parser
 
 
@@ -124,6 +130,7 @@ def crawl_overrides(args: argparse.Namespace) -> dict[str, Any]:
         overrides["ROBOTSTXT_OBEY"] = False
     if args.crawl_id:
         overrides["CRAWLER_CRAWL_ID"] = args.crawl_id
+    overrides.update(distributed_cli.crawl_overrides(args))  # --redis/--job/--name
     overrides.update(dict(args.set))
     return overrides
 

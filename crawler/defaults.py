@@ -74,6 +74,17 @@ DEDUP_MIN_REVISIT_SIZE = 256     # payloads smaller than this are stored in full
 DEDUP_NEAR_DUPLICATES = "mark"   # "mark" (duplicate_of), "suppress" (no record) or "off"
 CRAWLER_RECRAWL_YOUNGER_THAN = "2d"  # re-check archived articles whose payload changed this recently
 
+# --- distributed crawls (crawler.distributed, scrapy-redis) -------------------------------
+CRAWLER_REDIS_URL = None         # "redis://host:6379/0": crawl/worker share this Redis frontier
+CRAWLER_REDIS_JOB = "news"       # namespace of the job's Redis keys
+CRAWLER_WORKER_NAME = None       # default HOST-PID
+CRAWLER_WORKER_HEARTBEAT = 1.0   # seconds between heartbeats
+CRAWLER_WORKER_TIMEOUT = 15.0    # a worker silent this long is dead: its requests are re-queued
+CRAWLER_WORKER_IDLE_GRACE = 2.0  # frontier empty + all idle this long = crawl complete
+CRAWLER_WORKER_POLL = 0.2        # how often an idle worker looks at the shared frontier
+CRAWLER_WORKER_MAX_INFLIGHT = 0  # requests a worker takes from the frontier at once (0 = CONCURRENT_REQUESTS)
+# --- end distributed crawls ---------------------------------------------------------------
+
 # --- extraction ---------------------------------------------------------------------
 EXTRACT_WORKERS = -1             # -1 = one per CPU core; 0 = inline (debugging)
 EXTRACT_TIMEOUT = 30.0

@@ -73,6 +73,15 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
     from crawler.storage.uploader import flush_pending
 
     flush_pending(store)  # what earlier runs left spooled during an outage
+    # -- distributed crawl (crawler.distributed): enqueue the seeds, then work as a worker --
+    if build_settings(overrides, verbose).get("CRAWLER_REDIS_URL"):
+        from crawler.distributed.run import run_distributed_crawl
+
+        try:
+            return run_distributed_crawl(valid, overrides, verbose=verbose)
+        except ValueError as exc:  # e.g. another crawl id is running in that job
+            raise CrawlSetupError(str(exc), EXIT_USAGE) from exc
+    # -- end distributed crawl --
     crawl_id = overrides.get("CRAWLER_CRAWL_ID") or new_crawl_id()
     overrides["CRAWLER_CRAWL_ID"] = crawl_id
     settings = build_settings(overrides, verbose)

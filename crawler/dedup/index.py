@@ -360,6 +360,26 @@ class SQLiteDedupIndex(DedupIndex):
         if self._timer is not threading.current_thread():
             self._timer.join(timeout=5)
 
+    def snapshot(self, dest: str | Path) -> Path:
+        """Write a consistent copy of the whole index to ``dest`` (a self-contained SQLite
+        file, WAL content included) while the index stays open and usable — the safe way to
+        upload it to a remote store.  Copying ``dedup.sqlite3`` by hand can miss commits
+        that are still only in ``dedup.sqlite3-wal``."""
+        dest = Path(dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.unlink(missing_ok=True)
+        with self._lock:
+            if self._closed:
+                raise ValueError("dedup index is closed")
+            self._commit()
+            out = sqlite3.connect(str(dest))
+            try:
+                self._db.backup(out)
+                out.execute("PRAGMA journal_mode=DELETE")
+            finally:
+                out.close()
+        return dest
+
     def _read(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> list[tuple[Any, ...]]:
         if self._closed:
             raise ValueError("dedup index is closed")
@@ -559,7 +579,7 @@ class RedisDedupIndex(DedupIndex):
 
     def clear(self) -> None:
         """Delete every key of this index (tests, benchmarks, starting over)."""
-        self.client.delete(self.k_payload, self.k_url, self.k_ids, self.k_arts, self.k_bands,
+        self.client.unlink(self.k_payload, self.k_url, self.k_ids, self.k_arts, self.k_bands,
                            self.k_seq, self.k_meta)
 
     def close(self) -> None:

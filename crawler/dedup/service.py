@@ -157,10 +157,11 @@ class Dedup:
         return dup
 
     def close(self) -> None:
+        copy = None
+        if self.snapshot is not None and hasattr(self.index, "snapshot"):
+            copy = self.index.snapshot(self.snapshot.with_name(self.snapshot.name + ".upload"))
         self.index.close()
-        if self.snapshot is not None and self.snapshot.exists():
-            copy = self.snapshot.with_name(self.snapshot.name + ".upload")
-            shutil.copyfile(self.snapshot, copy)
+        if copy is not None:
             try:
                 self.store.put_file(copy, SNAPSHOT_KEY, overwrite=True)  # type: ignore[call-arg]
             except Exception as exc:  # the crawl's files are safe; the next run re-learns

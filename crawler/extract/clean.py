@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from lxml import etree
 from lxml.html import HtmlElement
 
 from . import patterns as P
@@ -453,6 +452,7 @@ class _Cleaner:
             break
         to_drop = [node]
         pending: list[HtmlElement] = []
+        wedged: list[HtmlElement] = []
         ended = True
         for sib in node.itersiblings():
             if not _is_element(sib):
@@ -460,10 +460,22 @@ class _Cleaner:
             if self.guard.is_protected(sib):
                 ended = False
                 break
+            if (cat == P.RELATED and sib.tag in HEADING_TAGS
+                    and P.heading_category(text_of(sib, 220) or "") == P.COMMENTS):
+                # Short prose wedged between a related-posts block and a comment-form
+                # heading (the comments of a class-less theme) belongs to the comments;
+                # the heading itself is handled by its own rule.
+                to_drop.extend(wedged)
+                break
+            if wedged:
+                break  # prose after related posts, not followed by comments: keep it
             if _bp_sibling(sib, cat):
                 to_drop.extend(pending)
                 pending = []
                 to_drop.append(sib)
+                continue
+            if cat == P.RELATED and _short_prose(sib, 300):
+                wedged.append(sib)  # dropped only if a comments heading follows
                 continue
             if cat in (P.COMMENTS, P.NEWSLETTER, P.BIO) and _short_prose(sib, 600 if cat == P.BIO else 300):
                 pending.append(sib)

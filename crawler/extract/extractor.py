@@ -35,7 +35,7 @@ from .metadata import collect_metadata, site_of
 __all__ = ["EXTRACTOR_VERSION", "MIN_WORDS", "ExtractResult", "extract_page", "count_words", "text_digest"]
 
 #: Bump whenever the output for the same input could change.
-EXTRACTOR_VERSION = "1.0.0"
+EXTRACTOR_VERSION = "1.1.0"
 
 #: Pages with fewer words of cleaned text are not archived as articles (kind="too_short").
 MIN_WORDS = 60

@@ -37,7 +37,7 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..record import FetchedPage
 from .extractor import ExtractResult, extract_page
@@ -130,7 +130,6 @@ class _Stats:
     hard_timeouts: int = 0
     restarts: int = 0
     crashes: int = 0
-    extra: dict = field(default_factory=dict)
 
 
 class ExtractionPool:
@@ -260,9 +259,15 @@ class ExtractionPool:
             try:
                 inner = self._executor.submit(_worker_extract, task.page, task.timeout, self.soft_timeout)
             except (BrokenProcessPool, RuntimeError) as exc:
-                # the executor broke between two submissions: start over
-                self._pending.appendleft(task)
-                self._restart_locked(f"executor unusable ({type(exc).__name__})", expired=())
+                # the executor broke between two submissions: start over, once per page
+                # (a pool that cannot start at all must not loop forever)
+                reason = f"executor unusable ({type(exc).__name__}: {exc})"
+                if task.restarts >= 1:
+                    self._resolve(task, ExtractResult(None, "error", f"extraction failed: {reason}"[:500]))
+                else:
+                    task.restarts += 1
+                    self._pending.appendleft(task)
+                self._restart_locked(reason, expired=())
                 continue
             task.inner = inner
             task.deadline = time.monotonic() + task.timeout + self.hard_grace

@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import collections
 import hashlib
-import io
 import json
 import logging
 import os
@@ -70,7 +69,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from crawler.archive.archiver import METADATA_FIELDS, REVISIT_IDENTICAL
+from crawler.archive.archiver import METADATA_FIELDS
 from crawler.archive.cdxj import split_warc_key, warc_keys
 from crawler.record import Article, FetchedPage, WarcPointer
 from crawler.storage import layout
@@ -78,8 +77,9 @@ from crawler.storage import layout
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "iter_pages", "reprocess", "ReprocessError", "ArchivedRecord", "iter_exchanges",
-    "parse_http_response", "raw_response", "decode_response", "parse_since",
+    "iter_pages", "reprocess", "ReprocessError", "PageStats", "ArchivedRecord", "iter_exchanges",
+    "page_from_response", "parse_http_response", "raw_response", "decode_response",
+    "parse_since", "previous_records",
 ]
 
 #: WARC metadata field name -> request.meta key (what the spider's hints are made of).
@@ -543,6 +543,27 @@ class _RunCtx:
         self.crawl_id = crawl_id
         self.spool: Path = store.spool_dir(crawl_id)
         self.files: list[dict[str, Any]] = []
+        try:  # owner lock: crash recovery of other runs leaves a live spool alone
+            from crawler.context import claim_spool
+        except ImportError:  # pragma: no cover - older checkout
+            self._owner = None
+        else:
+            self._owner = claim_spool(self.spool)
+
+    def release(self, remove: bool = False) -> None:
+        if self._owner is not None:
+            from crawler.context import OWNER_FILE
+
+            (self.spool / OWNER_FILE).unlink(missing_ok=True)
+            self._owner.close()
+            self._owner = None
+        if remove:
+            shutil.rmtree(self.spool, ignore_errors=True)
+        else:
+            try:
+                self.spool.rmdir()
+            except OSError:
+                pass
 
     def store_file(self, local_path: Path, key: str, kind: str, **extra: Any) -> Any:
         obj = self.store.put_file(local_path, key)
@@ -662,6 +683,7 @@ def reprocess(store: Any, crawl_id: str | None = None, since: str | datetime | N
     index = SQLiteDedupIndex(tmp / "near.sqlite3")
     n_workers = (os.cpu_count() or 1) if workers is None else int(workers)
     pool = ExtractionPool(workers=n_workers, timeout=extract_timeout)
+    ok = False
     try:
         pages = iter_pages(store, crawl_id, since_dt, stats=page_stats)
         pages = (p for p in pages if p.crawl_id in sources)
@@ -689,8 +711,11 @@ def reprocess(store: Any, crawl_id: str | None = None, since: str | datetime | N
                 old = previous.get(article.id)
                 cmp["new" if old is None else ("unchanged" if old == digest else "changed")] += 1
         sink.close()
+        ok = True
     finally:
         pool.close()
+        if not ok:  # no manifest: leave no half-written parts for spool recovery
+            ctx.release(remove=True)
         index.close()
         shutil.rmtree(tmp, ignore_errors=True)
     stats = {
@@ -726,8 +751,5 @@ def reprocess(store: Any, crawl_id: str | None = None, since: str | datetime | N
     }
     store.put_bytes(layout.manifest_key(run_id),
                     json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8"))
-    try:
-        ctx.spool.rmdir()
-    except OSError:
-        pass
+    ctx.release()
     return manifest

@@ -146,6 +146,24 @@ def test_sqlite_idle_transaction_is_committed_by_timer(tmp_path: Path):
         assert b.add_payload(DIGEST, REF) is False  # b can write (lock released)
 
 
+def test_sqlite_snapshot_is_consistent_while_open(tmp_path: Path):
+    with SQLiteDedupIndex(tmp_path / "dedup.sqlite3", commit_interval=60) as idx:
+        idx.add_payload(DIGEST, REF)
+        idx.add_url("https://x.example/1", etag="e")
+        idx.add_article(near.signature(BRIDGE), "bridge", "https://riverton.example/bridge")
+        idx.add_url("https://x.example/2")  # uncommitted until the snapshot
+        copy = idx.snapshot(tmp_path / "upload" / "dedup.sqlite3")
+        idx.add_url("https://x.example/after")
+        assert idx.seen_url("https://x.example/2")
+    assert not Path(str(copy) + "-wal").exists()
+    with SQLiteDedupIndex(copy) as restored:
+        assert restored.lookup_payload(DIGEST) == REF
+        assert restored.get_url("https://x.example/1") == UrlState(etag="e")
+        assert restored.seen_url("https://x.example/2")
+        assert not restored.seen_url("https://x.example/after")
+        assert restored.find_near_duplicate(near.signature(_wire_copy(BRIDGE)), "w") == "bridge"
+
+
 def test_open_dedup_index_specs(tmp_path: Path, redis_url: str):
     with open_dedup_index(None, tmp_path) as idx:
         assert isinstance(idx, SQLiteDedupIndex) and idx.path == tmp_path / "dedup.sqlite3"

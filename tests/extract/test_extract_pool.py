@@ -1,0 +1,107 @@
+"""ExtractionPool: process workers, asyncio API, soft and hard timeouts, crash recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+
+import pytest
+
+from crawler.extract import ExtractionPool, extract_page
+
+from _extract_cases import CASES, EN_1, EN_2, EN_3, ps
+from _extract_helpers import make_page
+
+
+def _case_pages(n: int = 4):
+    return [make_page(c.url, c.html) for c in CASES[:n]]
+
+
+def _big_page():
+    paras = (EN_1 + EN_2 + EN_3) * 100
+    html = "<html><head><title>Big</title></head><body><article><h1>Big</h1>" + "".join(f"<div><section>{ps([p])}</section></div>" for p in paras) + "</article></body></html>"
+    return make_page("https://big.example/2024/01/very-big-article-page-slug", html)
+
+
+@pytest.fixture(scope="module")
+def pool():
+    p = ExtractionPool(workers=2, timeout=30)
+    yield p
+    p.close()
+
+
+def test_pool_matches_inline(pool):
+    pages = _case_pages(4)
+    futures = [pool.submit(p) for p in pages]
+    results = [f.result(timeout=60) for f in futures]
+    for page, res in zip(pages, results):
+        inline = extract_page(page)
+        assert res.kind == inline.kind == "article"
+        assert res.article.to_dict() == inline.article.to_dict()
+
+
+def test_async_api(pool):
+    pages = _case_pages(3)
+
+    async def run():
+        return await asyncio.gather(*(pool.extract(p) for p in pages))
+
+    results = asyncio.run(run())
+    assert [r.kind for r in results] == ["article"] * 3
+    assert results[0].article.to_dict() == extract_page(pages[0]).article.to_dict()
+
+
+def test_soft_timeout_then_pool_keeps_working(pool):
+    res = pool.extract_sync(_big_page(), timeout=0.05)
+    assert res.kind == "error"
+    assert res.reason == "extraction timed out after 0.05s"
+    res = pool.extract_sync(_case_pages(1)[0])
+    assert res.kind == "article"
+
+
+def test_inline_mode():
+    with ExtractionPool(workers=0) as inline:
+        page = _case_pages(1)[0]
+        res = inline.extract_sync(page)
+        assert res.kind == "article"
+        assert res.article.to_dict() == extract_page(page).article.to_dict()
+        assert asyncio.run(inline.extract(page)).kind == "article"
+        timed_out = inline.extract_sync(_big_page(), timeout=0.05)
+        assert timed_out.kind == "error" and timed_out.reason == "extraction timed out after 0.05s"
+
+
+def test_hard_timeout_and_crash_recovery():
+    # soft timeout disabled: only the parent's watchdog can stop the slow page
+    with ExtractionPool(workers=2, timeout=0.2, hard_grace=0.5, soft_timeout=False) as pool:
+        small = _case_pages(2)
+        warm = [pool.submit(p, timeout=30) for p in small]
+        assert [f.result(timeout=60).kind for f in warm] == ["article", "article"]
+
+        t0 = time.monotonic()
+        res = pool.extract_sync(_big_page())
+        assert res.kind == "error"
+        assert res.reason == "extraction timed out after 0.2s"
+        assert time.monotonic() - t0 < 10
+        assert pool.stats.hard_timeouts == 1 and pool.stats.restarts >= 1
+
+        # the pool was rebuilt and keeps working
+        ok = pool.extract_sync(small[0], timeout=30)
+        assert ok.kind == "article"
+
+        # a worker crash (killed process) while a page is in flight: the page is resubmitted once
+        fut = pool.submit(_big_page(), timeout=60)
+        time.sleep(0.3)
+        for proc in list(pool._executor._processes.values()):
+            os.kill(proc.pid, signal.SIGKILL)
+        res = fut.result(timeout=90)
+        assert res.kind == "article", res.reason
+        assert pool.stats.crashes >= 1
+
+
+def test_closed_pool_refuses_work():
+    p = ExtractionPool(workers=1)
+    p.close()
+    with pytest.raises(RuntimeError):
+        p.submit(_case_pages(1)[0])

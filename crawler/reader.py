@@ -615,42 +615,9 @@ def find_capture(store: str | os.PathLike[str] | Store, url: str) -> Capture | N
 
 
 def read_range(store: Store, key: str, offset: int, length: int) -> bytes:
-    """``length`` bytes of ``key`` from ``offset``, reading only that range when the
-    backend allows it: ``Store.read_range`` (proposed), a local path, or a seekable
-    stream; else the stream is skipped forward (correct, but reads the prefix)."""
-    rr = getattr(store, "read_range", None)
-    if callable(rr):
-        return rr(key, offset, length)
-    path = store.local_path(key)
-    if path is not None:
-        with open(path, "rb") as fh:
-            fh.seek(offset)
-            return _read_exact(fh, length)
-    with closing(store.open_read(key)) as fh:
-        try:
-            seekable = fh.seekable()
-        except (AttributeError, OSError):
-            seekable = False
-        if seekable:
-            fh.seek(offset)
-        else:
-            remaining = offset
-            while remaining:
-                chunk = fh.read(min(remaining, 1 << 20))
-                if not chunk:
-                    break
-                remaining -= len(chunk)
-        return _read_exact(fh, length)
-
-
-def _read_exact(fh: BinaryIO, length: int) -> bytes:
-    buf = bytearray()
-    while len(buf) < length:
-        chunk = fh.read(length - len(buf))
-        if not chunk:
-            break
-        buf += chunk
-    return bytes(buf)
+    """``length`` bytes of ``key`` from ``offset`` (``Store.read_range``: a real range
+    read on S3, a seek locally, a forward read on plain streams)."""
+    return store.read_range(key, offset, length)
 
 
 def warc_record_block(data: bytes) -> tuple[dict[str, str], bytes]:

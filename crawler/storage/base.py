@@ -80,10 +80,31 @@ class Store(ABC):
         return None
 
     def read_range(self, key: str, offset: int, length: int) -> bytes:
-        """``length`` bytes of ``key`` from ``offset`` (e.g. one WARC record)."""
+        """``length`` bytes of ``key`` from ``offset`` (e.g. one WARC record).
+
+        Backends override this with a real range read; the generic version seeks when
+        the stream can, else reads forward to ``offset`` (correct, but reads the prefix)."""
         with self.open_read(key) as fh:
-            fh.seek(offset)
-            return fh.read(length)
+            try:
+                seekable = fh.seekable()
+            except (AttributeError, OSError):
+                seekable = False
+            if seekable:
+                fh.seek(offset)
+            else:
+                remaining = offset
+                while remaining:
+                    chunk = fh.read(min(remaining, 1 << 20))
+                    if not chunk:
+                        return b""
+                    remaining -= len(chunk)
+            out = bytearray()
+            while len(out) < length:
+                chunk = fh.read(length - len(out))
+                if not chunk:
+                    break
+                out += chunk
+            return bytes(out)
 
 
 class LocalStore(Store):
@@ -144,6 +165,11 @@ class LocalStore(Store):
 
     def open_read(self, key: str) -> BinaryIO:
         return open(self._target(key), "rb")
+
+    def read_range(self, key: str, offset: int, length: int) -> bytes:
+        with open(self._target(key), "rb") as fh:
+            fh.seek(offset)
+            return fh.read(length)
 
     def list(self, prefix: str = "") -> Iterator[str]:
         base = self.root / prefix if prefix else self.root

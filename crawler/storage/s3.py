@@ -782,6 +782,8 @@ class S3Store(Store):
         endpoint still unavailable leaves the remaining files pending."""
         with self._journal_lock():
             todo = self.pending()
+        if not todo:
+            return 0, 0
         done: set[str] = set()
         failure: StoreError | None = None
         first = True

@@ -344,12 +344,13 @@ def test_concurrent_clients(server):
     def worker():
         results.append(fetch(server, "/slowish").body)
 
-    t0 = time.monotonic()
     threads = [threading.Thread(target=worker) for _ in range(8)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     assert results == [b"z" * 10000] * 8
-    assert time.monotonic() - t0 < 1.2  # served in parallel, not 8 x 0.2 s
-    assert len(server.requests_for("/slowish")) == 8
+    logs = server.requests_for("/slowish")
+    assert len(logs) == 8
+    # served in parallel: some request was received before another one's response was sent
+    assert min(e.time for e in logs) + 0.2 > sorted(e.time for e in logs)[1]

@@ -94,8 +94,9 @@ def test_crawl_into_s3_matches_local(s3, bucket, moto_endpoint, aws_env, tmp_pat
     with store.open_read(parts[0]) as fh:
         assert json.loads(gzip.decompress(fh.read()).splitlines()[0])
     # the spool was emptied
-    assert not any(p.is_file() for p in (tmp_path / "spool").rglob("*")
-                   if "state" not in p.parts and p.name != "pending.lock")
+    left = [p for p in (tmp_path / "spool").rglob("*")
+            if p.is_file() and "state" not in p.parts and p.name != "pending.lock"]
+    assert not left, left
 
 
 def test_crawl_with_endpoint_down_spools_then_uploads(s3, bucket, moto_endpoint, aws_env,

@@ -44,6 +44,15 @@ def new_crawl_id(now: datetime | None = None) -> str:
 OWNER_FILE = ".owner"
 
 
+def per_crawler(crawler: Any, attr: str, factory: Any) -> Any:
+    """The crawl's single instance of a component, kept on the crawler object (no globals)."""
+    obj = getattr(crawler, attr, None)
+    if obj is None:
+        obj = factory(crawler)
+        setattr(crawler, attr, obj)
+    return obj
+
+
 def claim_spool(folder: Path) -> Any:
     """Hold an exclusive ``flock`` on ``folder/.owner`` for the life of this process.
 
@@ -104,11 +113,7 @@ class RunContext:
 
     @classmethod
     def of(cls, crawler: Crawler) -> RunContext:
-        ctx = getattr(crawler, _ATTR, None)
-        if ctx is None:
-            ctx = cls(crawler)
-            setattr(crawler, _ATTR, ctx)
-        return ctx
+        return per_crawler(crawler, _ATTR, cls)
 
     def store_file(self, local_path: Path, key: str, kind: str, **extra: Any) -> StoredObject:
         obj = self.store.put_file(local_path, key)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from crawler.archive.capture import Capture
 from crawler.archive.httpmsg import parse_head
 from crawler.archive.writer import WarcFileWriter, payload_digest_of, warc_date, warcinfo_fields
-from crawler.context import RunContext
+from crawler.context import RunContext, per_crawler
 from crawler.storage import layout
 
 if TYPE_CHECKING:
@@ -82,11 +82,7 @@ class Archiver:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Archiver:
-        obj = getattr(crawler, _ATTR, None)
-        if obj is None:
-            obj = cls(crawler)
-            setattr(crawler, _ATTR, obj)
-        return obj
+        return per_crawler(crawler, _ATTR, cls)
 
     # -- per exchange --------------------------------------------------------------
     def record_exchange(

@@ -27,7 +27,7 @@ import shutil
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from crawler.context import RunContext
+from crawler.context import RunContext, per_crawler
 from crawler.dedup import near
 from crawler.dedup.index import DEFAULT_SQLITE_NAME, PayloadRef, UrlState, open_dedup_index
 from crawler.storage import layout
@@ -93,11 +93,7 @@ class Dedup:
 
     @classmethod
     def of(cls, crawler: Crawler) -> Dedup:
-        obj = getattr(crawler, _ATTR, None)
-        if obj is None:
-            obj = cls(crawler)
-            setattr(crawler, _ATTR, obj)
-        return obj
+        return per_crawler(crawler, _ATTR, cls)
 
     # -- payloads ----------------------------------------------------------------------
     def lookup_payload(self, digest: str) -> PayloadRef | None:

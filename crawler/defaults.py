@@ -33,6 +33,7 @@ CRAWLER_MAX_URL_LENGTH = 2048
 CRAWLER_MAX_REPEATED_SEGMENTS = 2
 CRAWLER_MAX_QUERY_VARIANTS = 50
 CRAWLER_MAX_PAGES_PER_HOST = 50000
+CRAWLER_MAX_LINKS_PER_PAGE = 5000   # links followed per page (link floods)
 
 # --- politeness ---------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -108,6 +109,7 @@ ITEM_PIPELINES = {
     "crawler.pipelines.ArticleStorePipeline": 900,
 }
 CONCURRENT_ITEMS = 32
+SCRAPER_SLOT_MAX_ACTIVE_SIZE = 20 * 1024 * 1024  # responses waiting for extraction may hold this much
 
 LOG_LEVEL = "INFO"
 LOG_INSTALL_ROOT_HANDLER = True

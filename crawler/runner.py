@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,6 +26,39 @@ EXIT_OK = 0
 EXIT_CRAWL_FAILED = 1
 EXIT_USAGE = 2
 EXIT_STORE = 3
+
+
+_SECRET_KEY = re.compile(
+    r"""(['"]?\w*(?:SECRET|PASSWORD|PASSWD|TOKEN|ACCESS_KEY|CREDENTIAL|PROXY)\w*['"]?\s*[:=]\s*)(['"]?)[^'",\s}]+""",
+    re.IGNORECASE)
+_URL_USERINFO = re.compile(r"(\b[a-z][a-z0-9+.-]*://)[^/\s:@'\"]+:[^/\s@'\"]+@", re.IGNORECASE)
+
+
+def mask_secrets(text: str) -> str:
+    """Hide setting values that look like credentials and ``user:password@`` in URLs."""
+    text = _URL_USERINFO.sub(r"\1***:***@", text)
+    return _SECRET_KEY.sub(lambda m: m.group(1) + m.group(2) + "***", text)
+
+
+class SecretFilter(logging.Filter):
+    """Masks credentials in log records (e.g. Scrapy's 'Overridden settings' line)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken record is not ours to fix
+            return True
+        masked = mask_secrets(message)
+        if masked != message:
+            record.msg, record.args = masked, ()
+        return True
+
+
+def install_secret_filter() -> None:
+    for name in ("scrapy.crawler", "scrapy.utils.log", "scrapy.core.engine", "scrapy.middleware"):
+        lg = logging.getLogger(name)
+        if not any(isinstance(f, SecretFilter) for f in lg.filters):
+            lg.addFilter(SecretFilter())
 
 
 class CrawlSetupError(Exception):
@@ -85,6 +119,7 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
     crawl_id = overrides.get("CRAWLER_CRAWL_ID") or new_crawl_id()
     overrides["CRAWLER_CRAWL_ID"] = crawl_id
     settings = build_settings(overrides, verbose)
+    install_secret_filter()
     process = CrawlerProcess(settings)
     process.crawl(NewsSpider, seeds=valid)
     process.start()

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,18 @@ METADATA_FIELDS = (
     ("via", "via"), ("hopsFromSeed", "hops"), ("seed", "seed"), ("source", "source"),
     ("newsTitle", "news_title"), ("newsPublished", "news_published"), ("feedTitle", "feed_title"),
 )
+
+_CREDENTIAL_HEADER = re.compile(rb"(?im)^((?:proxy-)?authorization:[ \t]*)(\S+)[^\r\n]*")
+
+
+def redact_credentials(request: bytes) -> bytes:
+    """The request as sent, with the values of ``Authorization`` / ``Proxy-Authorization``
+    replaced by ``[redacted]``: credentials of the crawl operator (e.g. a proxy password)
+    must never be archived.  The only change ever made to captured bytes."""
+    end = request.find(b"\r\n\r\n")
+    head, rest = (request, b"") if end == -1 else (request[:end], request[end:])
+    return _CREDENTIAL_HEADER.sub(lambda m: m.group(1) + b"[redacted]", head) + rest
+
 
 REVISIT_IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 REVISIT_NOT_MODIFIED = "http://netpreserve.org/warc/1.1/revisit/server-not-modified"
@@ -145,7 +158,7 @@ class Archiver:
         if capture.ip:
             req_headers["WARC-IP-Address"] = capture.ip
         self.writer.write_record(
-            "request", url, io.BytesIO(bytes(capture.request)),
+            "request", url, io.BytesIO(redact_credentials(bytes(capture.request))),
             content_type="application/http; msgtype=request",
             headers=req_headers, date=date,
             payload_start=parse_head(bytes(capture.request[:65536])).header_len,

@@ -25,6 +25,9 @@ Groups (``build_hostile_site(base, groups=...)``):
     non-HTTP schemes (``mailto:``, ``javascript:``, ``tel:``, ``data:``, ``ftp:``, ...).
 ``flood``
     one page with 100,000 distinct in-site links.
+``traps``
+    a small, ordinary site whose pages all repeat the same navigation links: what the
+    crawler-trap guard counts must be distinct URLs, not link occurrences.
 ``discovery``
     robots.txt pointing at broken sitemaps (invalid XML, not XML at all, empty,
     "gzip" that is not gzip, corrupt gzip, a gzip bomb, an XXE / billion-laughs
@@ -70,7 +73,7 @@ __all__ = [
 ]
 
 MB = 1024 * 1024
-ALL_GROUPS = ("content", "limits", "redirects", "flood", "discovery")
+ALL_GROUPS = ("content", "limits", "redirects", "flood", "discovery", "traps")
 SITE = "The Hostile Herald"
 
 #: Ordinary articles linked from every home page: they must always be archived and extracted.
@@ -146,7 +149,8 @@ def article_html(title: str, paragraphs: Iterable[str], *, lang: str = "en",
 
 
 def listing_html(title: str, links: Iterable[str], extra_head: str = "") -> str:
-    items = "\n".join(f'<li><a href="{esc(h)}">{esc(h)}</a></li>' for h in links)
+    # hrefs are written raw (only '"' escaped): the hostile links must reach the parser as written
+    items = "\n".join(f'<li><a href="{h.replace(chr(34), "%22")}">{esc(h)}</a></li>' for h in links)
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>{esc(title)} | {SITE}</title>
 <meta property="og:type" content="website">
@@ -345,7 +349,7 @@ def _content_routes() -> dict[str, Route]:
     r["/malformed/unclosed-tags.html"] = Route(body=messy.encode())
     cut = article_html("Cut mid tag story", en("cut", 8)).encode()
     r["/malformed/cut-mid-tag.html"] = Route(body=cut[: cut.index(b"<footer>") + 4])  # "...<foo"
-    nul = article_html("NUL bytes story", [p.replace(" the ", " the\x00", 2) for p in en("nul")])
+    nul = article_html("NUL bytes story", [p.replace(" the ", " the \x00", 2) for p in en("nul")])
     r["/malformed/nul-bytes.html"] = Route(body=nul.replace("<main>", "<main>\x00\x01\x02\x1b").encode())
     r["/malformed/deeply-nested.html"] = Route(
         body=b"<html><body>" + b"<div>" * 20000 + article_html("Deep", en("deep")).encode()
@@ -476,6 +480,31 @@ def _flood_routes(n_links: int) -> dict[str, Route]:
 
 
 # ----------------------------------------------------------------------------------------
+# group: traps (repeated navigation links)
+TRAP_NAV = tuple(f"/traps/nav-{i}.html" for i in range(5))
+TRAP_LEAVES = tuple(f"/traps/leaf-{i}.html" for i in range(5))
+#: one query URL repeated on every page, and one distinct query variant per leaf page
+TRAP_SEARCH_NAV = "/traps/search?q=news"
+TRAP_SEARCH_LEAF = "/traps/search?q=leaf-{}"
+
+
+def _trap_routes() -> dict[str, Route]:
+    """Five pages that all link each other and one search URL (site navigation) and, each,
+    one page of its own (``leaf-i``) which links one search variant of its own: 16 distinct
+    URLs, ~80 link occurrences."""
+    r: dict[str, Route] = {}
+    for i, path in enumerate(TRAP_NAV):
+        links = ["/", *TRAP_NAV, TRAP_SEARCH_NAV, TRAP_LEAVES[i]]
+        r[path] = Route(body=article_html(f"Navigation page {i}", english_paragraphs(f"nav{i}"),
+                                          links=links).encode())
+        r[TRAP_LEAVES[i]] = Route(body=article_html(f"Leaf story {i}", english_paragraphs(f"leaf{i}"),
+                                                    links=["/", *TRAP_NAV, TRAP_SEARCH_NAV,
+                                                           TRAP_SEARCH_LEAF.format(i)]).encode())
+    r["/traps/search"] = Route(body=listing_html("Search", ["/"]).encode())
+    return r
+
+
+# ----------------------------------------------------------------------------------------
 # group: discovery (sitemaps and feeds)
 BROKEN_SITEMAPS = ("/sitemaps/invalid.xml", "/sitemaps/binary.xml", "/sitemaps/html.xml",
                    "/sitemaps/empty.xml", "/sitemaps/not-gzip.xml.gz", "/sitemaps/corrupt.xml.gz",
@@ -538,7 +567,7 @@ def _discovery_routes(base: str, huge_urls: int) -> dict[str, Route]:
     r["/feeds/truncated.xml"] = Route(content_type=rss, body=(
         '<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>'
         f"<item><title>From the feed</title><link>{base}{FEED_ONLY_ARTICLE}</link></item>"
-        "<item><title>Cut</title><link>http://127.0.0.1/cu").encode())
+        f"<item><title>Cut</title><link>{base}/news/cu").encode())
     r["/feeds/binary.rss"] = Route(content_type=rss, body=random.Random(11).randbytes(20_000))
     r["/feeds/invalid.json"] = Route(content_type="application/feed+json",
                                      body=b'{"version": "https://jsonfeed.org/version/1.1", "items": [{"url": ')
@@ -576,6 +605,9 @@ def build_hostile_site(base_url: str, groups: Iterable[str] = ALL_GROUPS, *, big
         routes.update(c)
         links += ["/urls.html", *REDIRECT_LOOPS, REDIRECT_LONG_CHAIN, REDIRECT_SHORT_CHAIN,
                   *REDIRECT_ODD, REDIRECT_NO_LOCATION]
+    if "traps" in groups:
+        routes.update(_trap_routes())
+        links += list(TRAP_NAV)
     if "flood" in groups:
         routes.update(_flood_routes(flood_links))
         links.append(FLOOD_PATH)

@@ -13,6 +13,7 @@ prerequisite) and ``source`` (seed / link / sitemap / news-sitemap / feed).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Iterable, Iterator
@@ -123,6 +124,10 @@ class NewsSpider(scrapy.Spider):
         self.sitemap_since = _parse_since(since) if since else None
         self.tracking_params = settings.getlist("CRAWLER_TRACKING_PARAMS")
         self.link_extractor = LinkExtractor(deny_extensions=[], tags=("a", "area"), attrs=("href",))
+        #: 64-bit hashes of the URLs admitted to the frontier this run (8 bytes of key per
+        #: URL; Scrapy's own dupefilter keeps a 40-char fingerprint per request anyway).
+        self._admitted: set[int] = set()
+        self.max_links_per_page = settings.getint("CRAWLER_MAX_LINKS_PER_PAGE", 5000)
         self._hosts_bootstrapped: set[str] = set()
         self._feed_found_hosts: set[str] = set()
         self._feed_probed_hosts: set[str] = set()
@@ -249,7 +254,13 @@ class NewsSpider(scrapy.Spider):
     def _link_requests(self, response: Response, depth: int) -> Iterator[scrapy.Request]:
         if self.max_depth is not None and depth + 1 > self.max_depth:
             return
-        for link in self.link_extractor.extract_links(response):
+        links = self.link_extractor.extract_links(response)
+        if self.max_links_per_page and len(links) > self.max_links_per_page:
+            logger.warning("%s has %d links; following the first %d (CRAWLER_MAX_LINKS_PER_PAGE)",
+                           response.url, len(links), self.max_links_per_page)
+            self.crawler.stats.inc_value("discovery/link_flood_pages")
+            links = links[: self.max_links_per_page]
+        for link in links:
             if link.nofollow and self.crawler.settings.getbool("CRAWLER_OBEY_NOFOLLOW", False):
                 continue
             kind = url_kind(link.url)
@@ -310,7 +321,15 @@ class NewsSpider(scrapy.Spider):
         if request is not None and request.meta.get("probe"):
             return
         self.crawler.stats.inc_value("fetch/errors")
-        logger.info("fetch failed: %s (%s)", getattr(request, "url", "?"), failure.getErrorMessage())
+        url = getattr(request, "url", "?")
+        response = getattr(failure.value, "response", None)
+        if response is not None:  # HttpError: a 404 & co. is ordinary, archived, and counted
+            self.crawler.stats.inc_value(f"fetch/errors/http_{response.status}")
+            logger.info("fetch failed: %s (HTTP %d)", url, response.status)
+            return
+        name = type(failure.value).__name__
+        self.crawler.stats.inc_value(f"fetch/errors/{name}")
+        logger.warning("fetch failed: %s: %s: %s", url, name, failure.getErrorMessage() or "no detail")
 
     # -- helpers -------------------------------------------------------------------
     def _in_scope(self, url: str, depth: int) -> tuple[bool, str]:
@@ -322,6 +341,11 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("discovery/rejected/scheme")
             return None
         url = canonicalize_url(url, self.tracking_params)
+        key = hash64(url)
+        if key in self._admitted:
+            # Navigation links repeat on every page: decide each URL once per run, so
+            # repeats neither count against the trap guard nor cost index look-ups.
+            return None
         depth = response.meta.get("link_depth", 0) if depth is None else depth
         ok, reason = self.scope.in_scope(url, depth)
         if not ok:
@@ -352,8 +376,13 @@ class NewsSpider(scrapy.Spider):
                 if headers:
                     meta["conditional"] = True
                     self.crawler.stats.inc_value("incremental/conditional_requests")
+        self._admitted.add(key)
         return scrapy.Request(url, callback=callback, errback=self.on_error, priority=priority,
                               meta=meta, headers=headers or None)
+
+
+def hash64(url: str) -> int:
+    return int.from_bytes(hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
 
 
 def page_hints(meta: dict[str, Any]) -> dict[str, Any]:

@@ -212,9 +212,16 @@ def _detect(body: bytes) -> str | None:
         from charset_normalizer import from_bytes
     except ImportError:  # pragma: no cover - charset_normalizer ships with trafilatura's deps
         return None
-    best = from_bytes(body[:200_000]).best()
+    results = from_bytes(body[:200_000])
+    best = results.best()
     if best is None:
         return None
+    # cp1250/cp1252/cp1257 score alike on Western text; prefer cp1252 (by far the most
+    # common mislabelled charset on the web) when it is an equally good reading.
+    for match in results:
+        if (match.chaos <= best.chaos and match.coherence >= best.coherence
+                and "cp1252" in (match.could_be_from_charset or [])):
+            return "cp1252"
     return _normalise(best.encoding)
 
 

@@ -90,7 +90,19 @@ def run_with_soft_timeout(page: FetchedPage, timeout: float | None) -> ExtractRe
         signal.signal(signal.SIGALRM, previous)
 
 
+def _die_with_parent() -> None:  # pragma: no cover - runs in the worker
+    """Ask Linux to SIGKILL this worker when its parent dies (even by SIGKILL / OOM)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def _worker_init() -> None:  # pragma: no cover - runs in the worker
+    _die_with_parent()
     # the parent decides about interrupts; a Ctrl-C must not spray tracebacks from workers
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -366,6 +378,10 @@ class ExtractionPool:
             with self._lock:
                 if self._closed:
                     return
+                # Cleared under the lock: _pump_locked sets it under the same lock, so no
+                # wake-up is lost — and the thread sleeps until the next deadline instead
+                # of spinning (and taking the GIL from the reactor) while pages are in flight.
+                self._wake.clear()
                 now = time.monotonic()
                 expired = [t for t in self._running.values() if now >= t.deadline]
                 if expired:

@@ -154,3 +154,17 @@ def test_crawler_demo_command(tmp_path):
     assert "boilerplate in JSON" in out and "none of" in out
     n = len(EXP["article_paths"])
     assert f"{n}/{n}" in out
+
+
+def test_one_unique_article_per_story(demo):
+    """Syndicated wire copy and AMP view are marked duplicate_of the first-seen copy;
+    the utm_ variant was never fetched; unique records are one per story."""
+    base, log, run = demo
+    by_url = {a["url"]: a for a in run.articles()}
+    for pair in (EXP["duplicate"], EXP["amp"]):
+        first, second = (pair["original"], pair["copy"]) if "copy" in pair else (pair["canonical"], pair["path"])
+        a, b = by_url[base + first], by_url[base + second]
+        assert (a["duplicate_of"] == b["id"]) != (b["duplicate_of"] == a["id"]), (a["duplicate_of"], b["duplicate_of"])
+    unique = [a for a in by_url.values() if not a["duplicate_of"]]
+    assert len(unique) == len(EXP["article_paths"])
+    assert not any("utm_" in e.path for e in log)

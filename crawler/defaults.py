@@ -74,6 +74,7 @@ DEDUP_BACKEND = None             # None = SQLite in the store's state/ folder; "
 DEDUP_MIN_REVISIT_SIZE = 256     # payloads smaller than this are stored in full anyway
 DEDUP_NEAR_DUPLICATES = "mark"   # "mark" (duplicate_of), "suppress" (no record) or "off"
 CRAWLER_RECRAWL_YOUNGER_THAN = "2d"  # re-check archived articles whose payload changed this recently
+CRAWLER_RECRAWL_MIN_AGE = "30m"      # ... but not those captured less than this ago (crash resume)
 
 # --- distributed crawls (crawler.distributed, scrapy-redis) -------------------------------
 CRAWLER_REDIS_URL = None         # "redis://host:6379/0": crawl/worker share this Redis frontier

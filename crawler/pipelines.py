@@ -77,12 +77,15 @@ class ArticleStorePipeline:
             return item
         if self.dedup is not None:
             item.duplicate_of = self.dedup.near_duplicate_of(item)
-            self.dedup.mark_article(item.url, item.id)
             if item.duplicate_of:
                 self.stats.inc_value("articles/near_duplicates")
                 if self.dedup.near_mode == "suppress":
+                    self.dedup.mark_article(item.url, item.id)
                     raise DropItem(f"{item.url}: near duplicate of {item.duplicate_of}", log_level="DEBUG")
         self.sink.write(item)
+        if self.dedup is not None:
+            # Only once its JSON line is written does the URL count as done for later runs.
+            self.dedup.mark_article(item.url, item.id)
         self.stats.inc_value("articles/written")
         return item
 

@@ -43,8 +43,10 @@ def routes(paths, bodies):
 
 
 def crawl(srv, store, *extra):
+    # CRAWLER_RECRAWL_MIN_AGE=0: the runs follow each other within seconds here
     proc = run_cli("crawl", srv.base_url + "/", "--store", str(store), "--allow-private",
-                   "-s", "CRAWLER_GUESS_SITEMAPS=false", "-s", "CRAWLER_FEEDS=false", *extra)
+                   "-s", "CRAWLER_GUESS_SITEMAPS=false", "-s", "CRAWLER_FEEDS=false",
+                   "-s", "CRAWLER_RECRAWL_MIN_AGE=0", *extra)
     assert proc.returncode == 0, proc.stderr[-3000:]
     manifest = max((store / "manifests").glob("*.json"), key=lambda p: p.stat().st_mtime)
     return json.loads(manifest.read_text())
@@ -134,8 +136,11 @@ def test_identical_payload_becomes_revisit(tmp_path):
     original = responses[h.get_header("WARC-Refers-To-Target-URI")]
     assert original.get_header("WARC-Payload-Digest") == h.get_header("WARC-Payload-Digest")
     assert original.get_header("WARC-Record-ID") == h.get_header("WARC-Refers-To")
-    # one article: the copy is archived as a revisit and produces no JSON record
-    assert len(articles_of(tmp_path / "s", m)) == 1
+    # one unique article: the copy is archived as a revisit and its record is marked duplicate_of
+    records = articles_of(tmp_path / "s", m)
+    assert len(records) == 2
+    assert sorted(bool(r["duplicate_of"]) for r in records) == [False, True]
+    assert {r["duplicate_of"] for r in records} - {None} == {r["id"] for r in records if not r["duplicate_of"]}
 
 
 def test_revisit_block_is_the_captured_header_block(tmp_path):

@@ -9,7 +9,9 @@
   produced an article before is not fetched again unless its payload changed within
   ``CRAWLER_RECRAWL_YOUNGER_THAN`` (default 2 days: news gets corrected and updated
   in its first days); then it is fetched with ``If-None-Match`` / ``If-Modified-Since``
-  and a ``304`` is archived as a revisit (server-not-modified profile).  Discovery pages
+  and a ``304`` is archived as a revisit (server-not-modified profile) — except articles
+  captured less than ``CRAWLER_RECRAWL_MIN_AGE`` ago (default 30 min: a run resumed after
+  a crash does not re-check what the crashed run finished).  Discovery pages
   (seeds, sections, feeds, sitemaps) are always fetched in full.
 * **Near-duplicate articles** (after extraction): MinHash-LSH over the article text
   (see :mod:`crawler.dedup.near`); later copies get ``duplicate_of`` set to the first
@@ -86,6 +88,7 @@ class Dedup:
         self.index = open_dedup_index(backend, self.store.state_dir())
         self.min_revisit_size = settings.getint("DEDUP_MIN_REVISIT_SIZE", 256)
         self.recrawl_window = parse_duration(settings.get("CRAWLER_RECRAWL_YOUNGER_THAN"))
+        self.min_age = parse_duration(settings.get("CRAWLER_RECRAWL_MIN_AGE"))
         self.near_mode = (settings.get("DEDUP_NEAR_DUPLICATES") or "mark").lower()
         if self.near_mode not in ("mark", "suppress", "off"):
             raise ValueError("DEDUP_NEAR_DUPLICATES must be mark, suppress or off")
@@ -129,12 +132,18 @@ class Dedup:
             state.article_id = article_id
             self.index.set_url(url, state)
 
+    def has_article(self, url: str) -> bool:
+        state = self.index.get_url(url)
+        return bool(state and state.article_id)
+
     def fetch_decision(self, url: str) -> tuple[str, UrlState | None]:
         """``fetch`` (never archived as an article), ``conditional`` or ``skip``."""
         state = self.index.get_url(url)
         if state is None or not state.article_id or state.last_status not in (200, 203, 304):
             return "fetch", state
         changed = _parse_iso(state.last_fetched)
+        if changed and self.min_age and self.now - changed < self.min_age:
+            return "skip", state  # just captured (e.g. by a run that crashed): resume, don't re-check
         if self.recrawl_window and changed and self.now - changed <= self.recrawl_window:
             return "conditional", state
         return "skip", state

@@ -206,8 +206,11 @@ class NewsSpider(scrapy.Spider):
             self.crawler.stats.inc_value("pages/non_html")
             return
         self.crawler.stats.inc_value("pages/html")
-        if (response.meta.get("warc") or {}).get("revisit_of"):
-            # Same bytes as an earlier capture: no new article (links still followed).
+        if (response.meta.get("warc") or {}).get("revisit_of") and (
+                self.dedup is not None and self.dedup.has_article(response.url)):
+            # Same bytes as an earlier capture that already made this URL's article: no
+            # new record (links still followed).  A copy under another URL, or a page whose
+            # earlier capture never got its article written (a crashed run), is extracted.
             self.crawler.stats.inc_value("dedup/unchanged_pages")
         else:
             yield self._page_item(response)

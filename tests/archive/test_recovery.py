@@ -19,10 +19,23 @@ from crawler.demo.server import Route, SiteServer
 from tests.conftest import ROOT, run_cli
 
 
+VOCAB = ("river bridge council market school library harbour festival budget train museum garden "
+         "bakery choir election weather museum mayor clinic stadium orchard ferry").split()
+
+
+def _story_text(i: int) -> str:
+    import random
+
+    rnd = random.Random(i)
+    return " ".join(rnd.choice(VOCAB) for _ in range(220))
+
+
 def _slow_site(n=60, delay=0.15):
     def html(i):
         links = "".join(f'<a href="/story-{j}-about-town-news.html">s{j}</a>' for j in range(n))
-        return f"<html><body><h1>Story {i}</h1><p>{'text ' * 200}</p>{links}</body></html>".encode()
+        return (f'<html lang="en"><head><title>Story {i}</title><meta property="og:type" content="article">'
+                f"</head><body><article><h1>Story {i}</h1><p>{_story_text(i)}.</p></article>"
+                f"<nav>{links}</nav></body></html>").encode()
 
     routes = {f"/story-{i}-about-town-news.html": Route(body=html(i), delay=delay) for i in range(n)}
     routes["/"] = Route(body=html(-1))
@@ -83,7 +96,9 @@ def test_sigkill_then_next_run_recovers(tmp_path):
         assert list((store / ".spool" / killed_id).glob("*.warc.gz.open"))
         assert not (store / "manifests" / f"{killed_id}.json").exists()
 
+        before = len(srv.log)
         second = run_cli("crawl", srv.base_url + "/", "--store", str(store), "--allow-private")
+        refetched = [e.path for e in srv.log[before:]]
     assert second.returncode == 0, second.stderr[-2000:]
     recovered = json.loads((store / "manifests" / f"{killed_id}.json").read_text())
     assert recovered["status"] == "recovered"
@@ -96,3 +111,21 @@ def test_sigkill_then_next_run_recovers(tmp_path):
     # both runs are published; the second finished normally
     statuses = sorted(json.loads(p.read_text())["status"] for p in (store / "manifests").glob("*.json"))
     assert statuses == ["finished", "recovered"]
+
+    # no article lost, none twice: every story has exactly one record across both runs,
+    # and stories the killed run had finished (JSON written) were not fetched again
+    def records(crawl_id):
+        out = []
+        for part in store.glob(f"articles/*/*/part-{crawl_id}-*.jsonl.gz"):
+            with gzip.open(part, "rt") as fh:
+                out += [json.loads(line) for line in fh]
+        return out
+
+    first = records(killed_id)
+    second_id = next(json.loads(p.read_text())["crawl_id"] for p in (store / "manifests").glob("*.json")
+                     if json.loads(p.read_text())["status"] == "finished")
+    both = first + records(second_id)
+    stories = [r["url"] for r in both if "/story-" in r["url"]]
+    assert len(stories) == len(set(stories)) == 60
+    finished_paths = {"/" + r["url"].split("/", 3)[3] for r in first}
+    assert not finished_paths & set(refetched)

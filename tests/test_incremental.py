@@ -141,6 +141,13 @@ def test_identical_payload_becomes_revisit(tmp_path):
     assert len(records) == 2
     assert sorted(bool(r["duplicate_of"]) for r in records) == [False, True]
     assert {r["duplicate_of"] for r in records} - {None} == {r["id"] for r in records if not r["duplicate_of"]}
+    # offline re-extraction rebuilds the copy from the revisit head + the original payload
+    from crawler.replay.reprocess import reprocess
+    from crawler.storage import open_store
+
+    st = open_store(tmp_path / "s")
+    again = articles_of(tmp_path / "s", reprocess(st, workers=0))
+    assert sorted(again, key=lambda r: r["id"]) == sorted(records, key=lambda r: r["id"])
 
 
 def test_revisit_block_is_the_captured_header_block(tmp_path):

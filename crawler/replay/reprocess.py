@@ -286,6 +286,25 @@ def _crawl_order(store: Any, crawl_id: str | None) -> list[tuple[str, list[str]]
     return [(cid, sorted(keys, key=lambda k: k.rsplit("/", 1)[-1])) for cid, keys in sorted(by_crawl.items())]
 
 
+def _copy_under_other_url(rec: ArchivedRecord) -> bool:
+    h = rec.warc_headers
+    return (h.get("WARC-Profile", "").endswith("/identical-payload-digest")
+            and bool(h.get("WARC-Refers-To-Target-URI"))
+            and h.get("WARC-Refers-To-Target-URI") != rec.url)
+
+
+def _original_body(store: Any, where: tuple[str, int, int] | None) -> bytes | None:
+    """The raw HTTP body (after the header block) of an earlier response record."""
+    if where is None:
+        return None
+    from crawler.reader import warc_record_block
+
+    key, offset, length = where
+    _, block = warc_record_block(store.read_range(key, offset, length))
+    end = block.find(b"\r\n\r\n")
+    return None if end < 0 else block[end + 4:]
+
+
 def iter_exchanges(store: Any, crawl_id: str) -> Iterator[ArchivedRecord]:
     """The response/revisit records of one crawl in capture order, each with the
     fields of its concurrent ``metadata`` record (``metadata=None`` if none)."""
@@ -481,11 +500,21 @@ def iter_pages(store: Any, crawl_id: str | None = None, since: str | datetime | 
         store = open_store(store)
     since_dt = parse_since(since)
     stats = stats if stats is not None else PageStats()
+    originals: dict[str, tuple[str, int, int]] = {}  # record id -> where (no payload in memory)
     for cid in _crawls_for(store, crawl_id, since_dt):
         state = _DiscoveryState()
         for rec in iter_exchanges(store, cid):
             stats.records += 1
             callback = state.callback(rec)
+            if rec.rec_type == "response":
+                originals[rec.record_id] = (rec.warc_key, rec.offset, rec.length)
+            elif rec.rec_type == "revisit" and _copy_under_other_url(rec):
+                # The crawl extracted identical-payload copies found under another URL
+                # (marked duplicate_of): rebuild the message from this head + the original.
+                body = _original_body(store, originals.get(rec.warc_headers.get("WARC-Refers-To", "")))
+                if body is not None:
+                    rec.block = rec.block + body
+                    rec.rec_type = "response"
             if rec.rec_type != "response" or rec.block is None:
                 # a revisit: no article at crawl time; still a feed/sitemap marker
                 if callback in ("parse_feed", "parse_sitemap"):

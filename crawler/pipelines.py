@@ -30,6 +30,11 @@ class ExtractionPipeline:
         if workers < 0:
             workers = os.cpu_count() or 1
         self.stats = crawler.stats
+        self.dedup = None
+        if settings.getbool("DEDUP_ENABLED", True):
+            from crawler.dedup.service import Dedup
+
+            self.dedup = Dedup.of(crawler)
         self.pool = ExtractionPool(
             workers=workers,
             timeout=settings.getfloat("EXTRACT_TIMEOUT", 30.0),
@@ -49,7 +54,16 @@ class ExtractionPipeline:
             if result.kind == "error":
                 logger.warning("extraction failed for %s: %s", item.url, result.reason)
             raise DropItem(f"{item.url}: {result.kind} {result.reason}".strip(), log_level="DEBUG")
-        return result.article
+        article = result.article
+        if self.dedup is not None:
+            article.duplicate_of = self.dedup.near_duplicate_of(article, result.signature)
+            if article.duplicate_of:
+                self.stats.inc_value("articles/near_duplicates")
+                if self.dedup.near_mode == "suppress":
+                    self.dedup.mark_article(article.url, article.id)
+                    raise DropItem(f"{article.url}: near duplicate of {article.duplicate_of}",
+                                   log_level="DEBUG")
+        return article
 
     def close_spider(self) -> None:
         self.pool.close()
@@ -75,13 +89,6 @@ class ArticleStorePipeline:
     def process_item(self, item: Any) -> Any:
         if not isinstance(item, Article):
             return item
-        if self.dedup is not None:
-            item.duplicate_of = self.dedup.near_duplicate_of(item)
-            if item.duplicate_of:
-                self.stats.inc_value("articles/near_duplicates")
-                if self.dedup.near_mode == "suppress":
-                    self.dedup.mark_article(item.url, item.id)
-                    raise DropItem(f"{item.url}: near duplicate of {item.duplicate_of}", log_level="DEBUG")
         self.sink.write(item)
         if self.dedup is not None:
             # Only once its JSON line is written does the URL count as done for later runs.

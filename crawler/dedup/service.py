@@ -149,11 +149,12 @@ class Dedup:
         return "skip", state
 
     # -- near duplicates ------------------------------------------------------------------
-    def near_duplicate_of(self, article: Article) -> str | None:
-        """Index ``article`` and return the id of an earlier near copy, if any."""
+    def near_duplicate_of(self, article: Article, sig: bytes | None = None) -> str | None:
+        """Index ``article`` and return the id of an earlier near copy, if any
+        (``sig``: its signature when already computed, e.g. by the extraction worker)."""
         if self.near_mode == "off":
             return None
-        sig = near.signature(article.text)
+        sig = sig if sig is not None else near.signature(article.text)
         if sig is None:
             return None
         dup = self.index.find_near_duplicate(sig, article.id)

@@ -53,6 +53,9 @@ class ExtractResult:
     article: Article | None
     kind: str  # "article" | "listing" | "not_html" | "too_short" | "error"
     reason: str = ""
+    #: MinHash signature of the article text for near-duplicate detection, computed in
+    #: the worker process by the pool (None inline without it, or for short texts).
+    signature: bytes | None = None
 
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"

@@ -118,10 +118,19 @@ def _worker_init() -> None:  # pragma: no cover - runs in the worker
         pass
 
 
+def with_signature(result: ExtractResult) -> ExtractResult:
+    """Add the near-duplicate signature (CPU work that belongs in the worker, not the reactor)."""
+    if result.article is not None and result.signature is None:
+        from crawler.dedup.near import signature
+
+        result.signature = signature(result.article.text)
+    return result
+
+
 def _worker_extract(page: FetchedPage, timeout: float | None, soft: bool) -> ExtractResult:  # pragma: no cover - worker
     if soft:
-        return run_with_soft_timeout(page, timeout)
-    return extract_page(page)
+        return with_signature(run_with_soft_timeout(page, timeout))
+    return with_signature(extract_page(page))
 
 
 @dataclass(eq=False)
@@ -188,7 +197,8 @@ class ExtractionPool:
         self.stats.submitted += 1
         if self.workers == 0:
             try:
-                result = run_with_soft_timeout(page, timeout) if self.soft_timeout else extract_page(page)
+                result = with_signature(run_with_soft_timeout(page, timeout) if self.soft_timeout
+                                        else extract_page(page))
             except BaseException as exc:  # noqa: BLE001 - KeyboardInterrupt etc. still propagate below
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise

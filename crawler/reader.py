@@ -420,6 +420,26 @@ def list_runs(store: str | os.PathLike[str] | Store = "./archive") -> list[dict[
                      "finished_at": None, "elapsed_seconds": None, "seeds": [],
                      "article_files": None, "records": None, "warc_files": None,
                      "warc_bytes": None, "stats": {}}
+    # Runs started by `crawler run` / the scheduler: add the job name, and the runs that
+    # never wrote a manifest (skipped because the job was running, killed, failed early).
+    try:
+        from crawler.schedule.history import list_history
+
+        history = list_history(st)
+    except Exception:  # noqa: BLE001 - a store without local state has no history
+        history = []
+    for h in history:
+        cid = h.get("crawl_id")
+        if cid and cid in runs:
+            runs[cid].setdefault("job", h.get("job"))
+            if runs[cid]["status"] == "incomplete" and h.get("status"):
+                runs[cid]["status"] = h["status"]
+        elif cid or h.get("status") == "skipped":
+            key = cid or f"~{h.get('started') or ''}-{h.get('job') or ''}"
+            runs[key] = {"crawl_id": cid, "job": h.get("job"), "status": h.get("status"),
+                         "started_at": h.get("started"), "finished_at": h.get("finished"),
+                         "elapsed_seconds": None, "seeds": [], "article_files": None, "records": None,
+                         "warc_files": None, "warc_bytes": None, "stats": h.get("stats") or {}}
     return [runs[k] for k in sorted(runs)]
 
 

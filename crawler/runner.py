@@ -151,7 +151,7 @@ def summarize(manifest: dict[str, Any]) -> dict[str, Any]:
         "html_pages": stats.get("pages/html", 0),
         "articles_written": stats.get("articles/written", 0),
         "listing_pages": stats.get("extract/listing", 0),
-        "repeated_links": stats.get("dupefilter/filtered", 0),
+        "repeated_links": stats.get("dupefilter/filtered", 0) + stats.get("discovery/repeated_links", 0),
         "duplicate_articles": stats.get("articles/near_duplicates", 0) + stats.get("dedup/revisits", 0),
         "robots_forbidden": stats.get("robotstxt/forbidden", 0),
         "fetch_errors": errors,

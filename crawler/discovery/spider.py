@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 import scrapy
 from scrapy import signals
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from scrapy.linkextractors import LinkExtractor
 
@@ -332,6 +333,11 @@ class NewsSpider(scrapy.Spider):
             return
         name = type(failure.value).__name__
         self.crawler.stats.inc_value(f"fetch/errors/{name}")
+        if isinstance(failure.value, IgnoreRequest) and (
+                "robots.txt" in str(failure.value) or "--allow-private" in str(failure.value)):
+            # robots.txt refusals are expected; the SSRF guard logs its own warning
+            logger.info("not fetched: %s: %s", url, failure.getErrorMessage())
+            return
         logger.warning("fetch failed: %s: %s: %s", url, name, failure.getErrorMessage() or "no detail")
 
     # -- helpers -------------------------------------------------------------------
@@ -348,6 +354,7 @@ class NewsSpider(scrapy.Spider):
         if key in self._admitted:
             # Navigation links repeat on every page: decide each URL once per run, so
             # repeats neither count against the trap guard nor cost index look-ups.
+            self.crawler.stats.inc_value("discovery/repeated_links")
             return None
         depth = response.meta.get("link_depth", 0) if depth is None else depth
         ok, reason = self.scope.in_scope(url, depth)

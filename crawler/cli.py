@@ -136,25 +136,10 @@ def crawl_overrides(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def cmd_crawl(args: argparse.Namespace) -> int:
-    from crawler.runner import CrawlSetupError, StoreError, print_summary, run_crawl, EXIT_STORE
+    from crawler.runner import report_crawl, run_crawl
 
-    try:
-        result = run_crawl(args.seeds, crawl_overrides(args), seeds_file=args.seeds_file,
-                           verbose=args.verbose)
-    except CrawlSetupError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except StoreError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_STORE
-    except FileNotFoundError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return 2
-    if result.manifest:
-        print_summary(result.manifest)
-    else:
-        print(f"crawler: crawl {result.crawl_id} did not finish; no manifest written", file=sys.stderr)
-    return result.exit_code
+    return report_crawl(lambda: run_crawl(args.seeds, crawl_overrides(args), seeds_file=args.seeds_file,
+                                          verbose=args.verbose))
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -199,5 +199,27 @@ def _size(n: int) -> str:
     return str(n)
 
 
-__all__ = ["run_crawl", "print_summary", "summarize", "CrawlSetupError", "StoreError",
+def report_crawl(run: Any, extra: Any = None, what: str = "crawl") -> int:
+    """Run ``run()`` (returning a CrawlResult), print the summary, map errors to exit codes.
+
+    ``extra(manifest)`` may add rows to the summary."""
+    try:
+        result = run()
+    except CrawlSetupError as exc:
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except StoreError as exc:
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return EXIT_STORE
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if result.manifest:
+        print_summary(result.manifest, extra=extra(result.manifest) if extra else None)
+    else:
+        print(f"crawler: {what} {result.crawl_id} did not finish; no manifest written", file=sys.stderr)
+    return result.exit_code
+
+
+__all__ = ["run_crawl", "report_crawl", "print_summary", "summarize", "CrawlSetupError", "StoreError",
            "EXIT_OK", "EXIT_CRAWL_FAILED", "EXIT_USAGE", "EXIT_STORE"]

@@ -130,29 +130,17 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 
 def cmd_recrawl_offline(args: argparse.Namespace) -> int:
     from crawler.replay.offline import run_offline_crawl
-    from crawler.runner import EXIT_STORE, CrawlSetupError, StoreError, print_summary
+    from crawler.runner import report_crawl
 
-    try:
-        result = run_offline_crawl(args.archive, args.seeds, args.store, dict(args.set),
-                                   crawl_id=args.crawl, timestamp=args.at, verbose=args.verbose)
-    except CrawlSetupError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return exc.exit_code
-    except StoreError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_STORE
-    except ValueError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return 2
-    if result.manifest:
-        stats = result.manifest.get("stats", {})
-        print_summary(result.manifest, extra=[
-            ("answered from the archive", str(stats.get("offline/hits", 0))),
-            ("not in the archive (404)", str(stats.get("offline/missing", 0))),
-        ])
-    else:
-        print(f"crawler: offline crawl {result.crawl_id} did not finish; no manifest written", file=sys.stderr)
-    return result.exit_code
+    def extra(manifest: dict) -> list[tuple[str, str]]:
+        stats = manifest.get("stats", {})
+        return [("answered from the archive", str(stats.get("offline/hits", 0))),
+                ("not in the archive (404)", str(stats.get("offline/missing", 0)))]
+
+    return report_crawl(lambda: run_offline_crawl(args.archive, args.seeds, args.store, dict(args.set),
+                                                  crawl_id=args.crawl, timestamp=args.at,
+                                                  verbose=args.verbose),
+                        extra, what="offline crawl")
 
 
 HANDLERS = {"reprocess": cmd_reprocess, "recrawl-offline": cmd_recrawl_offline}

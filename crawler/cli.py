@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
+from crawler.cliargs import parse_setting
 from crawler import __version__
 from crawler.schedule import cli as schedule_cli
 from crawler import readcli
@@ -38,15 +38,6 @@ exit codes: 0 finished, 1 crawl failed, 2 bad usage / no valid seed, 3 store not
 """
 
 
-def _setting(value: str) -> tuple[str, Any]:
-    if "=" not in value:
-        raise argparse.ArgumentTypeError("expected NAME=VALUE")
-    name, raw = value.split("=", 1)
-    try:
-        parsed: Any = json.loads(raw)
-    except ValueError:
-        parsed = raw
-    return name.strip(), parsed
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--since", metavar="WHEN", help="sitemap window: '2d', '12h' or an ISO date")
     crawl.add_argument("--no-robots", action="store_true", help="do not obey robots.txt (use with care)")
     crawl.add_argument("--crawl-id", metavar="ID", help="use this crawl id instead of a generated one")
-    crawl.add_argument("-s", "--set", action="append", type=_setting, default=[], metavar="NAME=VALUE",
+    crawl.add_argument("-s", "--set", action="append", type=parse_setting, default=[], metavar="NAME=VALUE",
                        help="override a Scrapy/crawler setting (JSON values accepted)")
     crawl.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
 

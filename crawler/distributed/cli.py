@@ -5,6 +5,8 @@ Wired into :mod:`crawler.cli` by :func:`register` and :data:`HANDLERS`.
 
 from __future__ import annotations
 
+from crawler.cliargs import parse_setting
+
 import argparse
 import json
 import sys
@@ -27,12 +29,6 @@ ENQUEUE_EPILOG = """examples:
 """
 
 REDIS_HELP = "Redis URL of the shared frontier, dupefilter and dedup index (redis://HOST:PORT/DB)"
-
-
-def _setting(value: str) -> tuple[str, Any]:
-    from crawler.cli import _setting as parse
-
-    return parse(value)
 
 
 def _add_common(p: argparse.ArgumentParser, required: bool = True) -> None:
@@ -64,7 +60,7 @@ def register(sub: Any) -> None:
                         help="allow private, loopback and link-local addresses")
     worker.add_argument("--no-robots", action="store_true", help="do not obey robots.txt")
     worker.add_argument("--crawl-id", metavar="ID", help="expected crawl id (error if another runs)")
-    worker.add_argument("-s", "--set", action="append", type=_setting, default=[], metavar="NAME=VALUE",
+    worker.add_argument("-s", "--set", action="append", type=parse_setting, default=[], metavar="NAME=VALUE",
                         help="override a Scrapy/crawler setting (JSON values accepted)")
     worker.add_argument("-v", "--verbose", action="count", default=0)
 

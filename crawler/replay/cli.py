@@ -7,6 +7,8 @@ then they run as ``python -m crawler.replay.cli reprocess|recrawl-offline ...``.
 
 from __future__ import annotations
 
+from crawler.cliargs import parse_setting
+
 import argparse
 import json
 import sys
@@ -42,15 +44,6 @@ exit codes: 0 finished, 1 crawl failed, 2 bad usage, 3 store not writable
 """
 
 
-def _setting(value: str) -> tuple[str, Any]:
-    if "=" not in value:
-        raise argparse.ArgumentTypeError("expected NAME=VALUE")
-    name, raw = value.split("=", 1)
-    try:
-        parsed: Any = json.loads(raw)
-    except ValueError:
-        parsed = raw
-    return name.strip(), parsed
 
 
 def register(subparsers: Any) -> None:
@@ -79,7 +72,7 @@ def register(subparsers: Any) -> None:
     rc.add_argument("--store", metavar="OUT_URI", required=True, help="where the JSON Lines and manifest go")
     rc.add_argument("--crawl", metavar="ID", help="answer from this crawl's WARCs only")
     rc.add_argument("--at", metavar="TIMESTAMP", help="latest capture at or before this time (YYYYMMDD[hhmmss] or ISO)")
-    rc.add_argument("-s", "--set", action="append", type=_setting, default=[], metavar="NAME=VALUE",
+    rc.add_argument("-s", "--set", action="append", type=parse_setting, default=[], metavar="NAME=VALUE",
                     help="override a Scrapy/crawler setting (JSON values accepted)")
     rc.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     rc.set_defaults(handler=cmd_recrawl_offline)

@@ -135,11 +135,9 @@ def text_digest(text: str) -> str:
 def _shingle_hashes(words: list[str]) -> np.ndarray:
     n = SHINGLE_WORDS
     grams = {" ".join(words[i:i + n]) for i in range(max(1, len(words) - n + 1))}
-    return np.fromiter(
-        (int.from_bytes(hashlib.blake2b(g.encode("utf-8"), digest_size=4).digest(), "little")
-         for g in grams),
-        dtype=np.uint64, count=len(grams),
-    )
+    blake2b = hashlib.blake2b
+    raw = b"".join([blake2b(g.encode("utf-8"), digest_size=4).digest() for g in grams])
+    return np.frombuffer(raw, dtype="<u4").astype(np.uint64)
 
 
 def signature(text: str) -> bytes | None:
@@ -149,11 +147,17 @@ def signature(text: str) -> bytes | None:
         return None
     x = _shingle_hashes(words)
     mins = np.full(NUM_PERM, np.iinfo(np.uint64).max, dtype=np.uint64)
-    step = 2048  # bound the (NUM_PERM x step) temporary for very long texts
+    step = 2048  # bound the (NUM_PERM x step) work buffer for very long texts
+    buf = np.empty((NUM_PERM, min(step, len(x))), dtype=np.uint64)
+    shift = np.uint64(32)
     with np.errstate(over="ignore"):
         for i in range(0, len(x), step):
             chunk = x[i:i + step]
-            h = (_A[:, None] * chunk[None, :] + _B[:, None]) >> np.uint64(32)
+            h = buf[:, :len(chunk)]
+            # in place: no (NUM_PERM x step) temporaries per operation
+            np.multiply(_A[:, None], chunk[None, :], out=h)
+            np.add(h, _B[:, None], out=h)
+            np.right_shift(h, shift, out=h)
             np.minimum(mins, h.min(axis=1), out=mins)
     return mins.astype("<u4").tobytes()
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from . import patterns as P
@@ -81,24 +82,40 @@ def _tokens(el: HtmlElement) -> list[str]:
     return out
 
 
-def _gate_pattern() -> re.Pattern[str]:
+def _gate_prefixes() -> tuple[str, ...]:
     # every token starts with one of these prefixes: a cheap pre-check before tokenising
-    prefixes = sorted({tok[:3] for toks in _TOKEN_GROUPS.values() for tok in toks if len(tok) >= 3} | {"ad", "jp", "a2a", "bio", "cmp", "crp", "dfp", "gpt"})
-    return re.compile("|".join(re.escape(p) for p in prefixes), re.I)
+    return tuple(sorted({tok[:3] for toks in _TOKEN_GROUPS.values() for tok in toks if len(tok) >= 3}
+                        | {"ad", "jp", "a2a", "bio", "cmp", "crp", "dfp", "gpt"}))
 
 
-_GATE_RE = _gate_pattern()
+_GATE_PREFIXES = _gate_prefixes()
 
 
-def token_group(el: HtmlElement) -> str | None:
+def _gate(attrs: str) -> bool:
+    low = P.fold_case(attrs)
+    return any(p in low for p in _GATE_PREFIXES)
+
+
+def token_group(el: HtmlElement, cache: dict | None = None) -> str | None:
+    """The boilerplate group named by ``el``'s class/id/role tokens (``None`` if none).
+
+    ``cache`` (element -> group) saves the work for elements asked about repeatedly;
+    attributes never change while a page is cleaned."""
+    if cache is not None:
+        try:
+            return cache[el]
+        except KeyError:
+            pass
+    grp = None
     attrs = " ".join(v for v in (el.get(a) for a in _TOKEN_ATTRS) if v)
-    if not attrs or not _GATE_RE.search(attrs):
-        return None
-    for tok in _tokens(el):
-        grp = _TOKEN_TO_GROUP.get(tok)
-        if grp:
-            return grp
-    return None
+    if attrs and _gate(attrs):
+        for tok in _tokens(el):
+            grp = _TOKEN_TO_GROUP.get(tok)
+            if grp:
+                break
+    if cache is not None:
+        cache[el] = grp
+    return grp
 
 
 # --- text helpers --------------------------------------------------------------------------------
@@ -106,6 +123,9 @@ def token_group(el: HtmlElement) -> str | None:
 
 def text_of(el: HtmlElement, limit: int | None = None) -> str | None:
     """Whitespace-collapsed text of ``el``; ``None`` if longer than ``limit``."""
+    if not len(el):  # a leaf: its own text is all of it
+        text = " ".join((el.text or "").split())
+        return None if limit is not None and len(text) > limit else text
     parts: list[str] = []
     size = 0
     for t in el.itertext():
@@ -148,7 +168,7 @@ def _is_element(el: object) -> bool:
 # --- protection ------------------------------------------------------------------------------------
 
 
-def _main_container(root: HtmlElement) -> HtmlElement | None:
+def _main_container(root: HtmlElement, groups: dict | None = None) -> HtmlElement | None:
     scores: dict[HtmlElement, float] = {}
     order: list[HtmlElement] = []
     for p in root.iter("p"):
@@ -178,7 +198,7 @@ def _main_container(root: HtmlElement) -> HtmlElement | None:
         # a comment thread is never the article
         anc = el
         while anc is not None:
-            if token_group(anc) == P.COMMENTS:
+            if token_group(anc, groups) == P.COMMENTS:
                 grp = P.COMMENTS
                 break
             anc = anc.getparent()
@@ -190,9 +210,11 @@ def _main_container(root: HtmlElement) -> HtmlElement | None:
 
 
 class _Guard:
-    def __init__(self, root: HtmlElement) -> None:
+    def __init__(self, root: HtmlElement, groups: dict | None = None) -> None:
         self.root = root
-        self.container = _main_container(root)
+        #: elements removed from the tree with everything below them (see ``attached``)
+        self.gone: set[HtmlElement] = set()
+        self.container = _main_container(root, groups)
         self.protected: set[HtmlElement] = set()
         anchors: list[HtmlElement] = []
         if self.container is not None:
@@ -219,12 +241,12 @@ class _Guard:
         return False
 
     def attached(self, el: HtmlElement) -> bool:
-        anc = el
-        while True:
-            parent = anc.getparent()
-            if parent is None:
-                return anc is self.root
-            anc = parent
+        """Still in the tree?  Elements only leave it through ``_Cleaner.drop``, which
+        records each removed subtree in ``gone``."""
+        return el not in self.gone
+
+    def removed(self, el: HtmlElement) -> None:
+        self.gone.update(el.iter())
 
 
 def _remove(el: HtmlElement) -> None:
@@ -271,7 +293,7 @@ def _all_lines_boilerplate(text: str) -> bool:
     return bool(text) and P.is_boilerplate_line(text)
 
 
-def _bp_sibling(sib: HtmlElement, cat: str) -> bool:
+def _bp_sibling(sib: HtmlElement, cat: str, groups: dict | None = None) -> bool:
     """Is this element (following a boilerplate heading) boilerplate too?"""
     tag = sib.tag
     if tag in _ALWAYS_BP_TAGS:
@@ -279,7 +301,7 @@ def _bp_sibling(sib: HtmlElement, cat: str) -> bool:
     text = text_of(sib, 3000)
     if text is not None and not text:
         return True
-    if token_group(sib):
+    if token_group(sib, groups):
         return True
     if (text is None or len(text) < 1500) and _has_form_parts(sib):
         return True
@@ -310,7 +332,7 @@ def _widget(parent: HtmlElement) -> bool:
     return text_of(parent, 1500) is not None
 
 
-def _only_boilerplate_besides(parent: HtmlElement, node: HtmlElement, cat: str) -> bool:
+def _only_boilerplate_besides(parent: HtmlElement, node: HtmlElement, cat: str, groups: dict | None = None) -> bool:
     if parent.text and len(parent.text.strip()) > 30:
         return False
     if cat in (P.COMMENTS, P.NEWSLETTER) and _widget(parent):
@@ -322,7 +344,7 @@ def _only_boilerplate_besides(parent: HtmlElement, node: HtmlElement, cat: str) 
             return False
         if not _is_element(child):
             continue
-        if not _bp_sibling(child, cat):
+        if not _bp_sibling(child, cat, groups):
             return False
     if node.tail and len(node.tail.strip()) > 30:
         return False
@@ -335,20 +357,26 @@ def _only_boilerplate_besides(parent: HtmlElement, node: HtmlElement, cat: str) 
 class _Cleaner:
     def __init__(self, root: HtmlElement) -> None:
         self.root = root
-        self.guard = _Guard(root)
+        #: element -> token group (attributes do not change while cleaning)
+        self.groups: dict[HtmlElement, str | None] = {}
+        self.guard = _Guard(root, self.groups)
         self.removed = 0
+        # No cookie word anywhere on the page: no element can be a cookie banner.
+        self.cookie_words = P.may_mention_cookies(
+            etree.tostring(root, method="text", encoding="unicode", with_tail=False) or "")
 
     def drop(self, el: HtmlElement) -> None:
         if self.guard.is_protected(el) or el is self.root:
             return
         _remove(el)
+        self.guard.removed(el)
         self.removed += 1
 
     # (b) class / id / role tokens
     def token_rule(self, el: HtmlElement) -> bool:
         if el.tag not in TOKEN_TAGS:
             return False
-        grp = token_group(el)
+        grp = token_group(el, self.groups)
         if grp is None:
             return False
         text = text_of(el, 1500)
@@ -378,7 +406,7 @@ class _Cleaner:
         if tag in ("ul", "ol", "div", "nav", "p", "span", "section", "aside", "footer") and text_of(el, 250) is not None:
             links = [a.get("href") or "" for a in el.iter("a")]
             if len(links) >= 2:
-                shares = sum(1 for h in links if P.SHARE_HREF_RE.search(h))
+                shares = sum(1 for h in links if P.is_share_href(h))
                 if shares >= 2 and shares >= 0.6 * len(links):
                     node = el
                     while True:
@@ -446,7 +474,7 @@ class _Cleaner:
             parent = node.getparent()
             if parent is None or self.guard.is_protected(parent) or parent.tag in ("body", "html", "main"):
                 break
-            if token_group(parent) in (P.COMMENTS, P.RELATED, P.NEWSLETTER, P.SHARE, P.BIO) or _only_boilerplate_besides(parent, node, cat):
+            if token_group(parent, self.groups) in (P.COMMENTS, P.RELATED, P.NEWSLETTER, P.SHARE, P.BIO) or _only_boilerplate_besides(parent, node, cat, self.groups):
                 node = parent
                 continue
             break
@@ -469,7 +497,7 @@ class _Cleaner:
                 break
             if wedged:
                 break  # prose after related posts, not followed by comments: keep it
-            if _bp_sibling(sib, cat):
+            if _bp_sibling(sib, cat, self.groups):
                 to_drop.extend(pending)
                 pending = []
                 to_drop.append(sib)
@@ -539,7 +567,7 @@ class _Cleaner:
 
     # cookie banners outside the article body
     def cookie_rule(self, el: HtmlElement) -> bool:
-        if el.tag not in ("div", "section", "aside", "p", "dialog", "footer"):
+        if not self.cookie_words or el.tag not in ("div", "section", "aside", "p", "dialog", "footer"):
             return False
         text = text_of(el, 800)
         if not text or len(text) < 20 or not P.COOKIE_TEXT_RE.search(text):

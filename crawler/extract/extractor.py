@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from copy import deepcopy
+from copy import copy, deepcopy
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
 
 import lxml.html
 from lxml import etree
@@ -43,6 +45,11 @@ MIN_WORDS = 60
 #: Below this many words the text is too short for statistical language identification;
 #: the HTML ``lang`` attribute is used instead.
 MIN_WORDS_LANGID = 15
+
+#: Language identification reads at most this many characters of the text: py3langid
+#: walks its model byte by byte in Python, and 2,000 characters identify a language as
+#: reliably as 20,000 at a tenth of the cost.
+LANGID_CHARS = 2000
 
 #: Refuse to parse bodies larger than this (characters after decoding).
 MAX_HTML_CHARS = 15_000_000
@@ -92,7 +99,7 @@ def _language(text: str, words: int, html_lang: str | None) -> str | None:
         return html_lang
     import py3langid
 
-    lang, _score = py3langid.classify(text[:20000])
+    lang, _score = py3langid.classify(text[:LANGID_CHARS])
     return lang or html_lang
 
 
@@ -115,21 +122,31 @@ def _title_variants(tree: lxml.html.HtmlElement, title: str | None) -> set[str]:
     return out
 
 
+@lru_cache(maxsize=1)
+def _trafilatura_options() -> Any:
+    """trafilatura's options object, built once per process (its constructor reads the
+    config file's values through ConfigParser: ~0.4 ms per page otherwise)."""
+    from trafilatura.settings import Extractor
+
+    return Extractor(
+        output_format="python",
+        comments=False,
+        tables=True,
+        images=False,
+        links=False,
+        with_metadata=False,
+        dedup=False,
+    )
+
+
 def _extract_blocks(tree: lxml.html.HtmlElement, url: str) -> list[str]:
     import trafilatura
     from trafilatura.xml import xmltotxt
 
-    doc = trafilatura.bare_extraction(
-        tree,
-        url=url,
-        include_comments=False,
-        include_tables=True,
-        include_images=False,
-        include_links=False,
-        with_metadata=False,
-        output_format="python",
-        deduplicate=False,
-    )
+    options = copy(_trafilatura_options())  # trafilatura never mutates it; url is per page
+    options.url = url
+    options.source = url and url.encode("utf-8", "replace").decode("utf-8")
+    doc = trafilatura.bare_extraction(tree, options=options)
     if doc is None or getattr(doc, "body", None) is None:
         return []
     blocks: list[str] = []

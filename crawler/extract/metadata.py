@@ -451,12 +451,92 @@ def _html_lang(tree: HtmlElement, meta: dict[str, list[str]]) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------
+# trafilatura's metadata, field by field
+
+
+class _TrafilaturaMeta:
+    """What ``trafilatura.metadata.extract_metadata`` returns, computed one field at a time
+    when first asked for.
+
+    ``extract_metadata`` always runs every step -- htmldate's date search, the author
+    search, the licence -- although a page's JSON-LD or meta tags usually make most of them
+    moot here.  This follows the same steps, in the same way, through trafilatura's own
+    functions (so each field equals ``extract_metadata``'s), but only for the fields
+    :func:`collect_metadata` actually reads.
+    """
+
+    def __init__(self, tree: HtmlElement, url: str, date_config: dict[str, Any]):
+        from trafilatura.metadata import examine_meta, extract_meta_json
+
+        self._tree, self._default_url, self._date_config = tree, url, date_config
+        md = examine_meta(tree)
+        if md.author and " " not in md.author:
+            md.author = None
+        try:
+            md = extract_meta_json(tree, md)
+        except Exception:  # noqa: BLE001 - as extract_metadata: bugs in trafilatura's JSON-LD code
+            pass
+        self._md = md
+        self._cache: dict[str, Any] = {}
+
+    @staticmethod
+    def _trim(value: Any) -> Any:
+        # Document.clean_and_trim, for one value
+        if isinstance(value, str):
+            from trafilatura.utils import line_processing
+
+            if len(value) > 10000:
+                value = value[:9999] + "…"
+            value = line_processing(html.unescape(value))
+        return value
+
+    def _raw(self, name: str) -> Any:
+        if name in self._cache:
+            return self._cache[name]
+        from trafilatura import metadata as tm
+
+        md, tree = self._md, self._tree
+        if name == "title":
+            value = md.title or tm.extract_title(tree)
+        elif name == "author":
+            value = md.author or tm.extract_author(tree)
+        elif name == "url":
+            value = md.url or tm.extract_url(tree, self._default_url)
+        elif name == "date":
+            from htmldate import find_date
+
+            value = find_date(tree, **{**self._date_config, "url": self._raw("url")})
+        elif name == "sitename":
+            value = md.sitename or tm.extract_sitename(tree)
+            if value:
+                value = value.lstrip("@")
+                if value and "." not in value and not value[0].isupper():
+                    value = value.title()
+            elif self._raw("url"):
+                m = tm.META_URL.match(self._raw("url"))
+                if m:
+                    value = m[1]
+        elif name == "categories":
+            value = md.categories or tm.extract_catstags("category", tree)
+        elif name == "tags":
+            value = md.tags or tm.extract_catstags("tag", tree)
+        else:  # description, image: meta tags and JSON-LD only
+            value = getattr(md, name)
+        self._cache[name] = value
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return self._trim(self._raw(name))
+
+
+# ---------------------------------------------------------------------------------------------
 # main entry
 
 
 def collect_metadata(tree: HtmlElement, url: str, fetched_at: str | None, hints: dict[str, Any] | None = None) -> PageMeta:
     from htmldate import find_date
-    from trafilatura.metadata import extract_metadata
 
     hints = hints or {}
     meta = _meta_map(tree)
@@ -470,7 +550,7 @@ def collect_metadata(tree: HtmlElement, url: str, fetched_at: str | None, hints:
         date_config["max_date"] = max_date_str
     else:  # deterministic upper bound when the fetch time is unknown
         date_config["max_date"] = "2099-12-31"
-    doc = extract_metadata(tree, url, date_config, True, None)
+    doc = _TrafilaturaMeta(tree, url, date_config)
 
     pm = PageMeta()
     pm.og_type = (_first(meta, ("og:type",)) or "").strip().lower() or None

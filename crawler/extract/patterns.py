@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = [
     "norm",
@@ -42,6 +43,7 @@ AD = "ad"
 _STRIP_CHARS = " \t\r\n:.!?…»«›‹-–—|•·*#>()[]{}\"'“”„‘’/\\+=~_→←↓↑▶►▸❯"
 
 
+@lru_cache(maxsize=8192)  # pure; the same short texts recur (nested wrappers, repeated labels)
 def norm(text: str) -> str:
     """Normalise a short label/line for pattern matching."""
     text = unicodedata.normalize("NFKC", text).lower()
@@ -152,6 +154,7 @@ _HEADING_ORDER = (COMMENTS, COMMENTS_WEAK, NEWSLETTER, RELATED, SHARE, BIO)
 _HEADING_FULL = {cat: re.compile(rf"^(?:{rx.pattern})$", re.I) for cat, rx in _HEADINGS.items()}
 
 
+@lru_cache(maxsize=8192)  # pure; the same short texts recur (nested wrappers, repeated labels)
 def heading_category(text: str) -> str | None:
     """Category of a boilerplate heading/label text (already :func:`norm`-ed or raw)."""
     t = norm(text)
@@ -177,6 +180,7 @@ _AD_LABEL_RE = re.compile(
 )
 
 
+@lru_cache(maxsize=8192)  # pure; the same short texts recur (nested wrappers, repeated labels)
 def is_ad_label(text: str) -> bool:
     t = norm(text)
     return bool(t) and len(t) <= 80 and bool(_AD_LABEL_RE.match(t))
@@ -244,6 +248,7 @@ _LINE_FULL = re.compile(rf"^(?:{_LINE_PATTERNS.pattern})$", re.I)
 MAX_BOILERPLATE_LINE = 300
 
 
+@lru_cache(maxsize=8192)  # pure; the same short texts recur (nested wrappers, repeated labels)
 def is_boilerplate_line(line: str) -> bool:
     """True when the whole (short) line is a known boilerplate sentence/label."""
     if len(line) > MAX_BOILERPLATE_LINE:
@@ -286,3 +291,37 @@ SHARE_HREF_RE = re.compile(
     r"^javascript:.*(?:share|print))",
     re.I,
 )
+
+def fold_case(text: str) -> str:
+    """Lower case, with the two letters that ``re.I`` folds onto ASCII but ``str.lower``
+    does not (long s, dotless i): substring pre-checks then never miss a regex match."""
+    low = text.lower()
+    if not low.isascii():
+        low = low.replace("\u017f", "s").replace("\u0131", "i")
+    return low
+
+
+#: Literals one of which every :data:`SHARE_HREF_RE` match contains (lower case): a cheap
+#: test that rules out ordinary links before the regex runs.
+_SHARE_HREF_LITERALS = (
+    "facebook.com", "twitter.com", "x.com", "linkedin.com", "pinterest.", "reddit.com", "tumblr.com",
+    "whatsapp", "wa.me/", "t.me/", "telegram.me/", "xing.com/", "vk.com/", "mailto:", "getpocket.com/",
+    "flipboard.com/", "news.ycombinator.com/", "bsky.app/", "threads.net/", "mastodon", "addtoany.com",
+    "sharethis.com", "plus.google.com/", "line.me/", "share=", "javascript:",
+)
+
+
+def is_share_href(href: str) -> bool:
+    """True when ``href`` is a share-bar link (:data:`SHARE_HREF_RE`)."""
+    low = fold_case(href)
+    return any(lit in low for lit in _SHARE_HREF_LITERALS) and SHARE_HREF_RE.search(href) is not None
+
+
+#: Every :data:`COOKIE_TEXT_RE` match contains one of these (lower case).
+_COOKIE_LITERALS = ("cookie", "consen", "toestemming", "datenschutzeinstellungen")
+
+
+def may_mention_cookies(text: str) -> bool:
+    """False when no part of ``text`` can match :data:`COOKIE_TEXT_RE` (a cheap page-level test)."""
+    low = fold_case(text)
+    return any(lit in low for lit in _COOKIE_LITERALS)

@@ -127,23 +127,9 @@ def write_run(store: Path | str, crawl_id: str, pages: list[Page], *, status: st
 
 def _write_revisit(writer: WarcFileWriter, url: str, head: bytes, date: str,
                    headers: dict[str, str]) -> RecordLocation:
-    """A spec-conforming revisit record (block = the HTTP head), as one gzip member.
-
-    Not ``WarcFileWriter.write_record("revisit", ...)``: warcio's WARCWriter writes
-    only ``record.http_headers`` for revisits, so a block handed over as a stream is
-    dropped while Content-Length still counts it."""
-    writer._maybe_rotate()
-    rid = new_record_id()
-    fields = [("WARC-Type", "revisit"), ("WARC-Record-ID", rid), ("WARC-Date", date),
-              ("WARC-Target-URI", url), *headers.items(),
-              ("WARC-Block-Digest", "sha1:" + base64.b32encode(hashlib.sha1(head).digest()).decode()),
-              ("Content-Type", "application/http; msgtype=response"), ("Content-Length", str(len(head)))]
-    record = b"WARC/1.1\r\n" + "".join(f"{k}: {v}\r\n" for k, v in fields).encode() + b"\r\n" + head + b"\r\n\r\n"
-    out = writer._out
-    assert out is not None and writer.current_name
-    offset = out.pos
-    out.write(gzip.compress(record))
-    return RecordLocation(writer.current_name, offset, out.pos - offset, rid, None)
+    """A spec-conforming revisit record (block = the HTTP head)."""
+    return writer.write_record("revisit", url, io.BytesIO(head), content_type="application/http; msgtype=response",
+                               headers=headers, date=date)
 
 
 @dataclass

@@ -99,10 +99,13 @@ class RunContext:
         self.store.check_writable()
         self.spool: Path = self.store.spool_dir(self.crawl_id)
         self._owner = claim_spool(self.spool)
+        #: article records recovered from abandoned runs' spools (see recover_spool)
+        self.recovered_articles: list[dict[str, Any]] = []
         if settings.getbool("CRAWLER_RECOVER_SPOOL", True):
             from crawler.archive.recovery import recover_spool
 
-            self.recovered = recover_spool(self.store, self.spool.parent, current=self.crawl_id)
+            self.recovered = recover_spool(self.store, self.spool.parent, current=self.crawl_id,
+                                           articles=self.recovered_articles)
         self.started_at = utc_now_iso()
         self.started_monotonic = time.monotonic()
         self.files: list[dict[str, Any]] = []

@@ -90,7 +90,10 @@ CRAWLER_WORKER_MAX_INFLIGHT = 0  # requests a worker takes from the frontier at 
 # --- extraction ---------------------------------------------------------------------
 EXTRACT_WORKERS = -1             # -1 = one per CPU core; 0 = inline (debugging)
 EXTRACT_TIMEOUT = 30.0
-EXTRACT_MAX_TASKS_PER_CHILD = 500
+EXTRACT_MAX_TASKS_PER_CHILD = 10000   # a worker is replaced after this many pages ...
+EXTRACT_WORKER_MAX_RSS_MB = 1024      # ... or once its resident memory exceeds this
+EXTRACT_NICE = 0                 # raise to run extraction workers at a lower CPU priority than the crawl engine
+CRAWLER_LINKS_IN_WORKERS = True  # parse pages for links in the extraction workers, not on the reactor
 ARTICLES_PART_MAX_RECORDS = 50000
 
 # --- components ---------------------------------------------------------------------
@@ -103,6 +106,7 @@ EXTENSIONS = {
     "crawler.discovery.politeness.PoliteAutoThrottle": 0,
     "crawler.extensions.RunFinalizer": 1000,
     "crawler.extensions.Progress": 1001,
+    "crawler.extensions.GcTuning": 1002,
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 ITEM_PIPELINES = {
@@ -111,6 +115,9 @@ ITEM_PIPELINES = {
 }
 CONCURRENT_ITEMS = 32
 SCRAPER_SLOT_MAX_ACTIVE_SIZE = 20 * 1024 * 1024  # responses waiting for extraction may hold this much
+
+#: gen0/gen1/gen2 thresholds of the garbage collector during the crawl ([] = Python's defaults)
+CRAWLER_GC_THRESHOLDS = [20000, 20, 50]
 
 LOG_LEVEL = "INFO"
 LOG_INSTALL_ROOT_HANDLER = True

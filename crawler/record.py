@@ -29,7 +29,8 @@ class WarcPointer:
     payload_digest: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {"filename": self.filename, "offset": self.offset, "length": self.length,
+                "record_id": self.record_id, "payload_digest": self.payload_digest}
 
 
 @dataclass
@@ -52,6 +53,10 @@ class FetchedPage:
     #: Discovery hints: ``source`` (seed/link/sitemap/news-sitemap/feed), ``depth``,
     #: ``via``, ``news_title``, ``news_published`` ...
     hints: dict[str, Any] = field(default_factory=dict)
+    #: The :class:`~crawler.extract.extractor.ExtractResult`, when the page was already
+    #: extracted (the spider has the article and the out-links of a page made in one
+    #: extraction-worker job); the extraction pipeline then takes it over as it is.
+    extracted: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass
@@ -85,9 +90,16 @@ class Article:
     duplicate_of: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        data = dataclasses.asdict(self)
+        # field by field (dataclasses.asdict deep-copies recursively: 10x slower); the
+        # lists are copied so the dict never aliases the record
+        data = {name: getattr(self, name) for name in _ARTICLE_FIELDS}
+        for name in ("authors", "tags", "categories"):
+            data[name] = list(data[name])
         data["warc"] = self.warc.to_dict() if self.warc else None
         return data
+
+
+_ARTICLE_FIELDS = tuple(f.name for f in dataclasses.fields(Article))
 
 
 def article_id(record_id: str | None, url: str) -> str:

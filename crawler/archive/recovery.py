@@ -90,8 +90,9 @@ def repair_warc(path: Path) -> int:
     return records
 
 
-def repair_jsonl_gz(path: Path, out: Path) -> int:
-    """Copy the complete lines of a possibly cut ``.jsonl.gz`` into ``out``."""
+def repair_jsonl_gz(path: Path, out: Path, records: list[dict[str, Any]] | None = None) -> int:
+    """Copy the complete lines of a possibly cut ``.jsonl.gz`` into ``out``; the records
+    kept are appended to ``records`` when given."""
     kept = 0
     buf = b""
     with open(path, "rb") as raw, gzip.open(out, "wb") as dst:
@@ -103,22 +104,29 @@ def repair_jsonl_gz(path: Path, out: Path) -> int:
                 break
             *lines, buf = buf.split(b"\n")
             for line in lines:
-                if _valid_json(line):
+                rec = _json_object(line)
+                if rec is not None:
                     dst.write(line + b"\n")
                     kept += 1
+                    if records is not None:
+                        records.append(rec)
     return kept
 
 
-def _valid_json(line: bytes) -> bool:
+def _json_object(line: bytes) -> Any:
     try:
-        json.loads(line)
-        return True
+        return json.loads(line)
     except ValueError:
-        return False
+        return None
 
 
-def recover_spool(store: Store, spool_root: Path | None = None, current: str | None = None) -> list[str]:
-    """Recover every abandoned crawl in the store's spool; returns their crawl ids."""
+def recover_spool(store: Store, spool_root: Path | None = None, current: str | None = None,
+                  articles: list[dict[str, Any]] | None = None) -> list[str]:
+    """Recover every abandoned crawl in the store's spool; returns their crawl ids.
+
+    The article records kept are appended to ``articles`` when given: the crawl that
+    recovers them records their URLs as done in its dedup index, since the abandoned run
+    may have died between writing a record and committing that (see ``Dedup``)."""
     root = spool_root or store.spool_dir("_").parent
     recovered = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []:
@@ -127,7 +135,7 @@ def recover_spool(store: Store, spool_root: Path | None = None, current: str | N
             continue
         if spool_in_use(folder):
             continue  # still being written by a live crawl
-        files = recover_folder(store, folder, crawl_id)
+        files = recover_folder(store, folder, crawl_id, articles)
         now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         manifest = {"crawl_id": crawl_id, "status": "recovered", "files": files,
                     "finished_at": now, "recovered_at": now,
@@ -142,7 +150,8 @@ def recover_spool(store: Store, spool_root: Path | None = None, current: str | N
     return recovered
 
 
-def recover_folder(store: Store, folder: Path, crawl_id: str) -> list[dict[str, Any]]:
+def recover_folder(store: Store, folder: Path, crawl_id: str,
+                   articles: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     files: list[dict[str, Any]] = []
     for path in sorted(folder.iterdir()):
         name = path.name
@@ -161,7 +170,7 @@ def recover_folder(store: Store, folder: Path, crawl_id: str) -> list[dict[str, 
             if not m:
                 continue
             fixed = path.with_name(name.removesuffix(".open") + ".fixed")
-            kept = repair_jsonl_gz(path, fixed)
+            kept = repair_jsonl_gz(path, fixed, articles)
             path.unlink()
             if kept == 0:
                 fixed.unlink()

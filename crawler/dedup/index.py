@@ -161,14 +161,16 @@ class DedupIndex(ABC):
         return state
 
     # -- near-duplicate articles ----------------------------------------------------------
-    def find_near_duplicate(self, signature: bytes | None, article_id: str) -> str | None:
+    def find_near_duplicate(self, signature: bytes | None, article_id: str,
+                            keys: list[int] | None = None) -> str | None:
         """Id of the earliest-added *other* article whose signature shares an LSH band
         with ``signature`` and is at least ``near.THRESHOLD`` similar (best match
-        first; ties -> earliest).  ``None`` for a ``None`` signature (short text)."""
+        first; ties -> earliest).  ``None`` for a ``None`` signature (short text).
+        ``keys``: the signature's ``near.band_keys`` when already computed."""
         if signature is None:
             return None
         best: tuple[float, int, str] | None = None
-        for seq, other_id, other_sig in self._near_candidates(near.band_keys(signature)):
+        for seq, other_id, other_sig in self._near_candidates(keys or near.band_keys(signature)):
             if other_id == article_id:
                 continue
             sim = near.similarity(signature, other_sig)
@@ -177,7 +179,8 @@ class DedupIndex(ABC):
         return best[2] if best else None
 
     @abstractmethod
-    def add_article(self, signature: bytes | None, article_id: str, url: str) -> None:
+    def add_article(self, signature: bytes | None, article_id: str, url: str,
+                    keys: list[int] | None = None) -> None:
         """Index an article's signature (no-op for ``None`` or an already indexed id)."""
 
     @abstractmethod
@@ -427,10 +430,11 @@ class SQLiteDedupIndex(DedupIndex):
             self._wrote()
 
     # -- near duplicates -----------------------------------------------------------------
-    def add_article(self, signature: bytes | None, article_id: str, url: str) -> None:
+    def add_article(self, signature: bytes | None, article_id: str, url: str,
+                    keys: list[int] | None = None) -> None:
         if signature is None:
             return
-        keys = near.band_keys(signature)
+        keys = keys or near.band_keys(signature)
         with self._lock:
             cur = self._write("INSERT OR IGNORE INTO near_article (article_id, url, sig) "
                               "VALUES (?,?,?)", (article_id, url, signature))
@@ -546,12 +550,13 @@ class RedisDedupIndex(DedupIndex):
     def _band_field(key: int) -> bytes:
         return key.to_bytes(8, "little", signed=True)
 
-    def add_article(self, signature: bytes | None, article_id: str, url: str) -> None:
+    def add_article(self, signature: bytes | None, article_id: str, url: str,
+                    keys: list[int] | None = None) -> None:
         if signature is None:
             return
         near._as_array(signature)  # validate
         value = signature + json.dumps([article_id, url], separators=(",", ":")).encode()
-        fields = [self._band_field(k) for k in near.band_keys(signature)]
+        fields = [self._band_field(k) for k in (keys or near.band_keys(signature))]
         self._add_article(keys=[self.k_ids, self.k_arts, self.k_bands, self.k_seq],
                           args=[article_id, value, 12 * MAX_CANDIDATES, *fields])
 

@@ -26,6 +26,8 @@ from __future__ import annotations
 import logging
 import re
 import shutil
+from collections import OrderedDict
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +46,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 _ATTR = "_newsarchiver_dedup"
+#: URL states kept in memory (see Dedup._states): bounded, whatever the crawl's size.
+STATE_CACHE_SIZE = 4096
 SNAPSHOT_KEY = f"{layout.STATE_PREFIX}/{DEFAULT_SQLITE_NAME}"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
@@ -93,6 +97,12 @@ class Dedup:
         if self.near_mode not in ("mark", "suppress", "off"):
             raise ValueError("DEDUP_NEAR_DUPLICATES must be mark, suppress or off")
         self.now = datetime.now(timezone.utc)
+        #: URL states this process read or wrote lately: a fetched URL's state is read when
+        #: its request is made, then updated when the response is archived and again when
+        #: its article is written -- one index look-up instead of three.  Only this crawl
+        #: changes the state of the URLs it fetches, so the copies stay true.
+        self._states: OrderedDict[str, UrlState | None] = OrderedDict()
+        self._mark_recovered(getattr(ctx, "recovered_articles", None) or [])
 
     @classmethod
     def of(cls, crawler: Crawler) -> Dedup:
@@ -106,15 +116,35 @@ class Dedup:
         self.index.add_payload(digest, PayloadRef(url, date, loc.record_id, loc.filename,
                                                   loc.offset, loc.length))
 
-    def previous_capture(self, url: str) -> PayloadRef | None:
+    def _get_state(self, url: str) -> UrlState | None:
+        states = self._states
+        if url in states:
+            states.move_to_end(url)
+            state = states[url]
+            return replace(state) if state is not None else None
         state = self.index.get_url(url)
+        self._remember_state(url, state)
+        return replace(state) if state is not None else None
+
+    def _remember_state(self, url: str, state: UrlState | None) -> None:
+        self._states[url] = replace(state) if state is not None else None
+        self._states.move_to_end(url)
+        if len(self._states) > STATE_CACHE_SIZE:
+            self._states.popitem(last=False)
+
+    def _set_state(self, url: str, state: UrlState) -> None:
+        self.index.set_url(url, state)
+        self._remember_state(url, state)
+
+    def previous_capture(self, url: str) -> PayloadRef | None:
+        state = self._get_state(url)
         if state is None or not state.payload_digest:
             return None
         return self.index.lookup_payload(state.payload_digest)
 
     # -- URL state (incremental) --------------------------------------------------------
     def remember_url(self, url: str, status: int, head: HeadInfo, digest: str | None, date: str) -> None:
-        state = self.index.get_url(url) or UrlState()
+        state = self._get_state(url) or UrlState()
         state.last_status = status
         if 200 <= status < 300:
             etag = head.get(b"etag")
@@ -124,21 +154,47 @@ class Dedup:
             if digest and digest != state.payload_digest:
                 state.payload_digest = digest
                 state.last_fetched = date  # when the payload last changed
-        self.index.set_url(url, state)
+        self._set_state(url, state)
 
     def mark_article(self, url: str, article_id: str) -> None:
-        state = self.index.get_url(url) or UrlState()
+        state = self._get_state(url) or UrlState()
         if state.article_id != article_id:
             state.article_id = article_id
+            self._set_state(url, state)
+
+    def _mark_recovered(self, records: list[dict[str, Any]]) -> None:
+        """URLs whose article records were recovered from an abandoned run count as done.
+
+        A killed crawl can die after a record's JSON line reached the disk but before the
+        index committed the URL's state (index writes are batched): without this, the next
+        run would fetch and extract the URL again and the archive would hold the article
+        twice."""
+        for rec in records:
+            url, article_id = rec.get("url"), rec.get("id")
+            if not isinstance(url, str) or not isinstance(article_id, str):
+                continue
+            state = self.index.get_url(url) or UrlState()
+            if state.article_id:
+                continue
+            state.article_id = article_id
+            if state.last_status is None and isinstance(rec.get("http_status"), int):
+                state.last_status = rec["http_status"]
+            warc = rec.get("warc") if isinstance(rec.get("warc"), dict) else {}
+            if not state.payload_digest and warc.get("payload_digest"):
+                state.payload_digest = warc["payload_digest"]
+            if not state.last_fetched and isinstance(rec.get("fetched_at"), str):
+                state.last_fetched = rec["fetched_at"]
             self.index.set_url(url, state)
+        if records:
+            self.index.flush()
 
     def has_article(self, url: str) -> bool:
-        state = self.index.get_url(url)
+        state = self._get_state(url)
         return bool(state and state.article_id)
 
     def fetch_decision(self, url: str) -> tuple[str, UrlState | None]:
         """``fetch`` (never archived as an article), ``conditional`` or ``skip``."""
-        state = self.index.get_url(url)
+        state = self._get_state(url)
         if state is None or not state.article_id or state.last_status not in (200, 203, 304):
             return "fetch", state
         changed = _parse_iso(state.last_fetched)
@@ -149,17 +205,21 @@ class Dedup:
         return "skip", state
 
     # -- near duplicates ------------------------------------------------------------------
-    def near_duplicate_of(self, article: Article, sig: bytes | None = None) -> str | None:
+    def near_duplicate_of(self, article: Article, sig: bytes | None = None,
+                          keys: list[int] | None = None) -> str | None:
         """Index ``article`` and return the id of an earlier near copy, if any
-        (``sig``: its signature when already computed, e.g. by the extraction worker)."""
+        (``sig``, ``keys``: its signature and LSH band keys when already computed, e.g. by
+        the extraction worker)."""
         if self.near_mode == "off":
             return None
-        sig = sig if sig is not None else near.signature(article.text)
+        if sig is None:
+            sig, keys = near.signature(article.text), None
         if sig is None:
             return None
-        dup = self.index.find_near_duplicate(sig, article.id)
+        keys = keys or near.band_keys(sig)
+        dup = self.index.find_near_duplicate(sig, article.id, keys)
         if dup is None:
-            self.index.add_article(sig, article.id, article.url)
+            self.index.add_article(sig, article.id, article.url, keys)
         return dup
 
     def close(self) -> None:

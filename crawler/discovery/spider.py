@@ -23,7 +23,6 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 
 from crawler.archive.archiver import METADATA_FIELDS
 from crawler.context import RunContext
@@ -33,7 +32,7 @@ from crawler.discovery.feeds import (
     looks_like_sitemap,
     parse_feed,
 )
-from crawler.discovery.pages import url_kind
+from crawler.discovery.links import Outlink, hash64, link_spec, outlinks
 from crawler.discovery.scope import Scope, ScopeRules, TrapGuard, registered_domain
 from crawler.discovery.sitemaps import in_window, parse_sitemap, sitemap_urls_from_robots
 from crawler.discovery.urls import canonicalize_url, is_http_url
@@ -123,8 +122,11 @@ class NewsSpider(scrapy.Spider):
         self.obey_robots = settings.getbool("ROBOTSTXT_OBEY", True)
         since = settings.get("CRAWLER_SITEMAP_SINCE")
         self.sitemap_since = _parse_since(since) if since else None
-        self.tracking_params = settings.getlist("CRAWLER_TRACKING_PARAMS")
-        self.link_extractor = LinkExtractor(deny_extensions=[], tags=("a", "area"), attrs=("href",))
+        self.tracking_params = tuple(settings.getlist("CRAWLER_TRACKING_PARAMS"))
+        self.obey_nofollow = settings.getbool("CRAWLER_OBEY_NOFOLLOW", False)
+        #: Parse pages for links in the extraction workers (with the article, one parse
+        #: there) instead of on the reactor thread, when the crawl has an extraction pool.
+        self.links_in_workers = settings.getbool("CRAWLER_LINKS_IN_WORKERS", True)
         #: 64-bit hashes of the URLs admitted to the frontier this run (8 bytes of key per
         #: URL; Scrapy's own dupefilter keeps a 40-char fingerprint per request anyway).
         self._admitted: set[int] = set()
@@ -194,32 +196,89 @@ class NewsSpider(scrapy.Spider):
         yield from self._bootstrap_host(response.url, sitemaps=sitemaps)
 
     # -- responses -------------------------------------------------------------------
-    def parse(self, response: Response, **kwargs: Any) -> Iterator[Any]:
+    def parse(self, response: Response, **kwargs: Any) -> Iterable[Any] | AsyncIterator[Any]:
         ctype = response.headers.get(b"Content-Type", b"").decode("latin-1").lower()
         body_head = response.body[:2048]
         if looks_like_sitemap(body_head, ctype, response.url):
-            yield from self.parse_sitemap(response)
-            return
+            return self.parse_sitemap(response)
         if looks_like_feed(body_head, ctype):
-            yield from self.parse_feed(response)
-            return
+            return self.parse_feed(response)
         if not isinstance(response, TextResponse) or "html" not in (ctype or "text/html"):
             self.crawler.stats.inc_value("pages/non_html")
-            return
+            return ()
         self.crawler.stats.inc_value("pages/html")
+        want_article = True
         if (response.meta.get("warc") or {}).get("revisit_of") and (
                 self.dedup is not None and self.dedup.has_article(response.url)):
             # Same bytes as an earlier capture that already made this URL's article: no
             # new record (links still followed).  A copy under another URL, or a page whose
             # earlier capture never got its article written (a crashed run), is extracted.
             self.crawler.stats.inc_value("dedup/unchanged_pages")
-        else:
-            yield self._page_item(response)
+            want_article = False
         depth = response.meta.get("link_depth", 0)
+        want_links = self.follow_links and not (self.max_depth is not None and depth + 1 > self.max_depth)
+        pool = self._worker_pool()
+        if pool is not None:
+            return self._parse_in_pool(pool, response, depth, want_article, want_links)
+        return self._parse_inline(response, depth, want_article, want_links)
+
+    def _worker_pool(self) -> Any:
+        """The crawl's extraction pool, when pages should be parsed there (see ``links_in_workers``)."""
+        if not self.links_in_workers:
+            return None
+        from crawler.pipelines import extraction_pool_of
+
+        pool = extraction_pool_of(self.crawler)
+        return pool if pool is not None and pool.workers > 0 else None
+
+    def _parse_inline(self, response: Response, depth: int, want_article: bool,
+                      want_links: bool) -> Iterator[Any]:
+        if want_article:
+            yield self._page_item(response)
         if self.use_feeds and depth == 0:
             yield from self._feed_requests(response)
-        if self.follow_links:
-            yield from self._link_requests(response, depth)
+        if want_links:
+            yield from self._link_requests(response, depth, self._outlinks(response))
+
+    async def _parse_in_pool(self, pool: Any, response: Response, depth: int, want_article: bool,
+                             want_links: bool) -> AsyncIterator[Any]:
+        # One job in an extraction worker: the article (if wanted) and the out-links,
+        # from one parse of the page there; the reactor thread parses nothing.  Until the
+        # first worker has started (a second or two of imports) links are parsed here, so
+        # discovery does not wait for it.
+        links_here = want_links and not pool.warm
+        links = self._outlinks(response) if links_here else None
+        spec = link_spec(response, self.tracking_params) if want_links and not links_here else None
+        page = self._page_item(response)
+        result = None
+        if want_article or spec is not None:
+            result = await pool.extract(page, article=want_article, links=spec)
+        if want_article:
+            page.extracted = result
+            yield page
+        if self.use_feeds and depth == 0:
+            for req in self._feed_requests(response):
+                yield req
+        if want_links:
+            if not links_here:
+                links = result.links
+                if links is None:
+                    # The worker gave none (its job failed: timeout, crash): parse here, as
+                    # a crawl without extraction workers does.
+                    logger.info("no links from the extraction worker for %s (%s); parsing on the reactor",
+                                response.url, result.links_error or result.reason)
+                    self.crawler.stats.inc_value("discovery/links_inline_fallback")
+                    links = self._outlinks(response)
+            for req in self._link_requests(response, depth, links):
+                yield req
+
+    def _outlinks(self, response: Response) -> list[Outlink]:
+        try:
+            return outlinks(response, self.tracking_params)
+        except Exception as exc:  # noqa: BLE001 - a page we cannot parse has no links to follow
+            logger.warning("link extraction failed for %s: %s: %s", response.url, type(exc).__name__, exc)
+            self.crawler.stats.inc_value("discovery/link_extraction_errors")
+            return []
 
     def _page_item(self, response: Response) -> FetchedPage:
         warc = response.meta.get("warc") or {}
@@ -255,25 +314,34 @@ class NewsSpider(scrapy.Spider):
                     req.meta["probe"] = True
                     yield req
 
-    def _link_requests(self, response: Response, depth: int) -> Iterator[scrapy.Request]:
-        if self.max_depth is not None and depth + 1 > self.max_depth:
-            return
-        links = self.link_extractor.extract_links(response)
+    def _link_requests(self, response: Response, depth: int, links: list[Outlink]) -> Iterator[scrapy.Request]:
         if self.max_links_per_page and len(links) > self.max_links_per_page:
             logger.warning("%s has %d links; following the first %d (CRAWLER_MAX_LINKS_PER_PAGE)",
                            response.url, len(links), self.max_links_per_page)
             self.crawler.stats.inc_value("discovery/link_flood_pages")
             links = links[: self.max_links_per_page]
+        admitted = self._admitted
+        repeated = 0
         for link in links:
-            if link.nofollow and self.crawler.settings.getbool("CRAWLER_OBEY_NOFOLLOW", False):
+            if link.nofollow and self.obey_nofollow:
                 continue
-            kind = url_kind(link.url)
+            kind = link.kind
             if kind == "asset" and not link.url.lower().split("?")[0].endswith(ARCHIVED_ASSET_EXTENSIONS):
                 continue
+            if link.canonical is None:  # not http(s), or a URL that cannot even be split
+                reason = "invalid_url" if is_http_url(link.url) else "scheme"
+                self.crawler.stats.inc_value(f"discovery/rejected/{reason}")
+                continue
+            if link.key in admitted:  # see _request; counted once per page
+                repeated += 1
+                continue
             prio = PRIO_LISTING if kind == "listing" else PRIO_ARTICLE
-            req = self._request(link.url, response, "L", "link", prio, self.parse, depth=depth + 1)
+            req = self._request(link.url, response, "L", "link", prio, self.parse, depth=depth + 1,
+                                canonical=(link.canonical, link.key))
             if req is not None:
                 yield req
+        if repeated:
+            self.crawler.stats.inc_value("discovery/repeated_links", repeated)
 
     def parse_sitemap(self, response: Response) -> Iterator[scrapy.Request]:
         if response.status != 200:
@@ -345,12 +413,19 @@ class NewsSpider(scrapy.Spider):
         return self.scope.in_scope(url, depth)
 
     def _request(self, url: str, response: Response, hop: str, source: str, priority: int,
-                 callback: Any, depth: int | None = None) -> scrapy.Request | None:
-        if not is_http_url(url):
-            self.crawler.stats.inc_value("discovery/rejected/scheme")
-            return None
-        url = canonicalize_url(url, self.tracking_params)
-        key = hash64(url)
+                 callback: Any, depth: int | None = None,
+                 canonical: tuple[str, int] | None = None) -> scrapy.Request | None:
+        """The request for ``url`` found on ``response``, or None when it is not to be fetched.
+
+        ``canonical``: (canonical URL, its hash64) when already known (out-links come with it)."""
+        if canonical is not None:
+            url, key = canonical
+        else:
+            if not is_http_url(url):
+                self.crawler.stats.inc_value("discovery/rejected/scheme")
+                return None
+            url = canonicalize_url(url, self.tracking_params)
+            key = hash64(url)
         if key in self._admitted:
             # Navigation links repeat on every page: decide each URL once per run, so
             # repeats neither count against the trap guard nor cost index look-ups.
@@ -389,10 +464,6 @@ class NewsSpider(scrapy.Spider):
         self._admitted.add(key)
         return scrapy.Request(url, callback=callback, errback=self.on_error, priority=priority,
                               meta=meta, headers=headers or None)
-
-
-def hash64(url: str) -> int:
-    return int.from_bytes(hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
 
 
 def page_hints(meta: dict[str, Any]) -> dict[str, Any]:

@@ -58,11 +58,17 @@ MAX_HTML_CHARS = 15_000_000
 @dataclass
 class ExtractResult:
     article: Article | None
-    kind: str  # "article" | "listing" | "not_html" | "too_short" | "error"
+    kind: str  # "article" | "listing" | "not_html" | "too_short" | "error" | "skipped" (not asked for)
     reason: str = ""
     #: MinHash signature of the article text for near-duplicate detection, computed in
     #: the worker process by the pool (None inline without it, or for short texts).
     signature: bytes | None = None
+    #: The signature's LSH band keys (``crawler.dedup.near.band_keys``), also from the worker.
+    band_keys: list[int] | None = None
+    #: Out-links of the page (:class:`crawler.discovery.links.Outlink`), when the job
+    #: asked for them; None with ``links_error`` set when the page could not be parsed for links.
+    links: list | None = None
+    links_error: str | None = None
 
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
@@ -122,14 +128,15 @@ def _title_variants(tree: lxml.html.HtmlElement, title: str | None) -> set[str]:
     return out
 
 
-@lru_cache(maxsize=1)
-def _trafilatura_options() -> Any:
+@lru_cache(maxsize=2)
+def _trafilatura_options(fast: bool) -> Any:
     """trafilatura's options object, built once per process (its constructor reads the
-    config file's values through ConfigParser: ~0.4 ms per page otherwise)."""
+    config file's values through ConfigParser)."""
     from trafilatura.settings import Extractor
 
     return Extractor(
         output_format="python",
+        fast=fast,
         comments=False,
         tables=True,
         images=False,
@@ -139,16 +146,17 @@ def _trafilatura_options() -> Any:
     )
 
 
-def _extract_blocks(tree: lxml.html.HtmlElement, url: str) -> list[str]:
+def _extract_blocks(tree: lxml.html.HtmlElement, url: str, fast: bool = False) -> tuple[list[str], Any]:
+    """trafilatura's text blocks of ``tree`` (which it may modify) and its result body."""
     import trafilatura
     from trafilatura.xml import xmltotxt
 
-    options = copy(_trafilatura_options())  # trafilatura never mutates it; url is per page
+    options = copy(_trafilatura_options(fast))  # trafilatura never mutates it; url is per page
     options.url = url
     options.source = url and url.encode("utf-8", "replace").decode("utf-8")
     doc = trafilatura.bare_extraction(tree, options=options)
     if doc is None or getattr(doc, "body", None) is None:
-        return []
+        return [], None
     blocks: list[str] = []
     body = doc.body
     if body.text and body.text.strip():
@@ -158,7 +166,57 @@ def _extract_blocks(tree: lxml.html.HtmlElement, url: str) -> list[str]:
         txt = "\n".join(line.rstrip() for line in txt.strip().split("\n") if line.strip())
         if txt:
             blocks.append(txt)
-    return blocks
+    return blocks, body
+
+
+_NON_TEXT_TAGS = ("script", "style", "noscript", "template")
+
+
+def _page_text_chars(tree: lxml.html.HtmlElement) -> int:
+    """Characters of visible-ish text in ``tree`` (whitespace collapsed, scripts and styles out)."""
+    total = len(" ".join(etree.tostring(tree, method="text", encoding="unicode", with_tail=False).split()))
+    for el in tree.iter(*_NON_TEXT_TAGS):
+        total -= len(" ".join("".join(el.itertext()).split()))
+    return max(total, 0)
+
+
+def _fast_pass_is_final(blocks: list[str], body: Any, page_chars: int) -> bool:
+    """Would trafilatura's fallbacks (readability, justext) leave this fast-mode result alone?
+
+    In full mode trafilatura also runs readability on every page and justext on some, and
+    takes their result only when its own is empty or short (readability's text more than
+    twice as long, or under ``MIN_EXTRACTED_SIZE``), has no paragraph text, is dominated by
+    tables, or still holds page furniture (its "unclean" test); a short result covering
+    little of the page also triggers a recall retry with justext.  When none of that can
+    happen -- the text is long, covers at least half of the cleaned page's text (so nothing
+    can be twice as long), and is paragraphs without furniture -- full mode returns the
+    same text, and the fallbacks are skipped.  On the fundus-eval pages and the benchmark
+    site the fast pass is final on most pages and the text is then identical.
+    """
+    from trafilatura.external import SANITIZED_XPATH
+
+    if body is None:
+        return False
+    text_len = sum(len(b) for b in blocks)
+    if text_len < _trafilatura_options(False).min_extracted_size or 2 * text_len < page_chars:
+        return False
+    paragraphs = len(body.findall(".//p"))
+    if not paragraphs or not body.xpath(".//p//text()") or len(body.findall(".//table")) > paragraphs:
+        return False
+    return not body.xpath(SANITIZED_XPATH)
+
+
+def _article_blocks(tree: lxml.html.HtmlElement, url: str) -> list[str]:
+    """Pre-cleaning, then trafilatura: the fast pass, and the full one when needed."""
+    cleaned = deepcopy(tree)
+    clean.preclean(cleaned)
+    page_chars = _page_text_chars(cleaned)
+    blocks, body = _extract_blocks(cleaned, url, fast=True)
+    if _fast_pass_is_final(blocks, body, page_chars):
+        return blocks
+    cleaned = deepcopy(tree)  # trafilatura modified the first copy
+    clean.preclean(cleaned)
+    return _extract_blocks(cleaned, url, fast=False)[0]
 
 
 def extract_page(page: FetchedPage) -> ExtractResult:
@@ -187,9 +245,7 @@ def _extract(page: FetchedPage) -> ExtractResult:
 
     meta = collect_metadata(tree, page.url, page.fetched_at, page.hints)
 
-    cleaned = deepcopy(tree)
-    clean.preclean(cleaned)
-    blocks = clean.postclean_blocks(_extract_blocks(cleaned, page.url))
+    blocks = clean.postclean_blocks(_article_blocks(tree, page.url))
     if blocks and _norm_title(blocks[0]) in _title_variants(tree, meta.title):
         blocks = blocks[1:]
     article_text = "\n\n".join(blocks)

@@ -93,8 +93,8 @@ def test_hard_timeout_and_crash_recovery():
         # a worker crash (killed process) while a page is in flight: the page is resubmitted once
         fut = pool.submit(_big_page(), timeout=60)
         time.sleep(0.3)
-        for proc in list(pool._executor._processes.values()):
-            os.kill(proc.pid, signal.SIGKILL)
+        for pid in pool.worker_pids():
+            os.kill(pid, signal.SIGKILL)
         res = fut.result(timeout=90)
         assert res.kind == "article", res.reason
         assert pool.stats.crashes >= 1

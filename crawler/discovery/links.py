@@ -1,0 +1,144 @@
+"""Out-links of an HTML page, ready for scheduling decisions.
+
+:func:`outlinks` gives exactly the links Scrapy's ``LinkExtractor(tags=("a", "area"),
+attrs=("href",), deny_extensions=[])`` gives -- same order, same de-duplication, same
+``nofollow`` flags -- plus, per link, the facts the spider's scheduling needs that depend
+on the URL alone: whether it is an http(s) URL, its canonical form (tracking parameters
+dropped), its :func:`~crawler.discovery.pages.url_kind` and the 64-bit key of the canonical
+URL.  Everything here is pure, so it runs wherever is cheapest:
+
+* in the extraction worker processes, next to the article extraction of the same page
+  (the full pipeline: the reactor thread then never parses HTML for links);
+* inline in the spider when there is no extraction pool (e.g. a fetch-only crawl).
+
+Per-URL results are memoised (bounded LRU caches): navigation links repeat on every page
+of a site, and their canonical form never changes.  The link *text* that Scrapy collects is
+not computed: nothing here uses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+from functools import lru_cache
+from typing import Any, NamedTuple
+from urllib.parse import urljoin
+
+from lxml import etree
+from w3lib.html import strip_html5_whitespace
+from w3lib.url import safe_url_string
+
+from crawler.discovery.pages import url_kind
+from crawler.discovery.urls import canonicalize_url, is_http_url
+
+__all__ = ["LinkSpec", "Outlink", "hash64", "outlinks", "outlinks_of_page"]
+
+_TAGS = frozenset({"a", "area"})
+#: Schemes Scrapy's link extractor keeps (``scrapy.linkextractors._is_valid_url``).
+_VALID_SCHEMES = frozenset({"http", "https", "file", "ftp"})
+_CACHE = 65536
+
+
+class Outlink(NamedTuple):
+    url: str  #: as Scrapy's link extractor gives it
+    nofollow: bool
+    kind: str  #: url_kind(url)
+    canonical: str | None  #: canonical URL; None when not an http(s) URL (or unsplittable)
+    key: int  #: hash64(canonical) (0 without canonical)
+
+
+class LinkSpec(NamedTuple):
+    """How to rebuild, in another process, the response the links come from."""
+
+    response_class: str  #: e.g. ``scrapy.http.response.html.HtmlResponse``
+    encoding: str | None  #: ``response.encoding`` as the spider saw it
+    tracking_params: tuple[str, ...] = ()
+
+
+def hash64(url: str) -> int:
+    """64-bit key of a URL (the spider's per-run "already admitted" set holds these)."""
+    return int.from_bytes(hashlib.blake2b(url.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
+
+
+def _nons(tag: Any) -> Any:
+    if isinstance(tag, str) and tag[0] == "{" and "}" in tag:
+        return tag.split("}", 1)[1]
+    return tag
+
+
+@lru_cache(maxsize=_CACHE)
+def _safe_url(url: str, encoding: str) -> str | None:
+    try:
+        return safe_url_string(url, encoding=encoding)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=_CACHE)
+def _facts(url: str, tracking_params: tuple[str, ...]) -> tuple[str, str | None, int]:
+    kind = url_kind(url)
+    canonical = None
+    if is_http_url(url):
+        try:
+            canonical = canonicalize_url(url, tracking_params)
+        except ValueError:
+            canonical = None
+    return kind, canonical, (hash64(canonical) if canonical is not None else 0)
+
+
+def outlinks(response: Any, tracking_params: tuple[str, ...] = ()) -> list[Outlink]:
+    """The page's links (see the module docstring) from a Scrapy ``TextResponse``."""
+    from scrapy.utils.response import get_base_url
+
+    base_url = get_base_url(response)
+    response_url = response.url
+    encoding = response.encoding
+    seen: set[str] = set()
+    out: list[Outlink] = []
+    for el in response.selector.root.iter(etree.Element):
+        if _nons(el.tag) not in _TAGS:
+            continue
+        href = el.attrib.get("href")
+        if href is None:
+            continue
+        try:
+            joined = urljoin(base_url, strip_html5_whitespace(href))
+        except ValueError:
+            continue  # bogus link
+        url = _safe_url(joined, encoding)
+        if url is None:
+            continue
+        url = urljoin(response_url, url)
+        if url in seen:  # the first occurrence wins, as in Scrapy's unique_list
+            continue
+        seen.add(url)
+        if url.split("://", 1)[0] not in _VALID_SCHEMES:
+            continue
+        rel = el.get("rel")
+        nofollow = rel is not None and "nofollow" in rel.lower().replace(",", " ").split()
+        kind, canonical, key = _facts(url, tracking_params)
+        out.append(Outlink(url, nofollow, kind, canonical, key))
+    return out
+
+
+@lru_cache(maxsize=16)
+def _response_class(path: str) -> type:
+    module, _, name = path.rpartition(".")
+    cls = getattr(importlib.import_module(module), name)
+    from scrapy.http import TextResponse
+
+    if not (isinstance(cls, type) and issubclass(cls, TextResponse)):
+        raise TypeError(f"{path} is not a TextResponse class")
+    return cls
+
+
+def outlinks_of_page(url: str, body: bytes, spec: LinkSpec) -> list[Outlink]:
+    """:func:`outlinks` of a page given as URL + body (in an extraction worker)."""
+    cls = _response_class(spec.response_class)
+    response = cls(url=url, body=body, encoding=spec.encoding or "utf-8")
+    return outlinks(response, spec.tracking_params)
+
+
+def link_spec(response: Any, tracking_params: tuple[str, ...] = ()) -> LinkSpec:
+    cls = type(response)
+    return LinkSpec(f"{cls.__module__}.{cls.__qualname__}", response.encoding, tuple(tracking_params))

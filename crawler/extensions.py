@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import resource
 import sys
 import time
 from typing import Any
@@ -46,6 +47,11 @@ class RunFinalizer:
         archiver.close()
         if archiver.dedup is not None:
             archiver.dedup.close()
+        # CPU spent by this process (the crawl engine, archiving, pipelines) and by its
+        # reaped children (the extraction workers, closed with the item pipelines)
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.crawler.stats.set_value("cpu/crawler_seconds", round(own.ru_utime + own.ru_stime, 3))
+        self.crawler.stats.set_value("cpu/workers_seconds", round(children.ru_utime + children.ru_stime, 3))
         stats = self.crawler.stats.get_stats()
         status = "finished" if reason in ("finished", "closespider_pagecount", "closespider_itemcount") else reason
         ctx.write_manifest(stats, status)

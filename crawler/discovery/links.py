@@ -22,7 +22,7 @@ import hashlib
 import importlib
 from functools import lru_cache
 from typing import Any, NamedTuple
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
 from w3lib.html import strip_html5_whitespace
@@ -74,6 +74,46 @@ def _safe_url(url: str, encoding: str) -> str | None:
         return None
 
 
+def _resolve_uncached(base_url: str, href: str, encoding: str, response_url: str) -> str | None:
+    # exactly the steps of Scrapy's LxmlParserLinkExtractor._extract_links
+    try:
+        joined = urljoin(base_url, href)
+    except ValueError:
+        return None  # bogus link
+    url = _safe_url(joined, encoding)
+    if url is None:
+        return None
+    return urljoin(response_url, url)
+
+
+@lru_cache(maxsize=_CACHE)
+def _resolve_cached(base_origin: str, href: str, encoding: str, response_scheme: str) -> str | None:
+    return _resolve_uncached(base_origin, href, encoding, response_scheme + "://")
+
+
+def _resolve(base_url: str, base_origin: str | None, href: str, encoding: str, response_url: str,
+             response_scheme: str) -> str | None:
+    """The absolute URL of ``href`` (None for a bogus one).
+
+    An href that starts with one "/" resolves against the base URL's scheme and host
+    only, and the result, an absolute URL, against the response URL's scheme only: those
+    (navigation links, mostly) are memoised by exactly that."""
+    if base_origin is not None and href[:1] == "/" and href[1:2] not in ("/", "\\"):
+        return _resolve_cached(base_origin, href, encoding, response_scheme)
+    return _resolve_uncached(base_url, href, encoding, response_url)
+
+
+def _origin(url: str) -> str | None:
+    """``scheme://netloc/`` of an absolute http(s) URL, else None (no memoising then)."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return f"{parts.scheme}://{parts.netloc}/"
+
+
 @lru_cache(maxsize=_CACHE)
 def _facts(url: str, tracking_params: tuple[str, ...]) -> tuple[str, str | None, int]:
     kind = url_kind(url)
@@ -93,6 +133,10 @@ def outlinks(response: Any, tracking_params: tuple[str, ...] = ()) -> list[Outli
     base_url = get_base_url(response)
     response_url = response.url
     encoding = response.encoding
+    base_origin = _origin(base_url)
+    response_scheme = response_url.split(":", 1)[0] if _origin(response_url) else ""
+    if not response_scheme:
+        base_origin = None  # the last join needs the whole response URL
     seen: set[str] = set()
     out: list[Outlink] = []
     for el in response.selector.root.iter(etree.Element):
@@ -101,14 +145,10 @@ def outlinks(response: Any, tracking_params: tuple[str, ...] = ()) -> list[Outli
         href = el.attrib.get("href")
         if href is None:
             continue
-        try:
-            joined = urljoin(base_url, strip_html5_whitespace(href))
-        except ValueError:
-            continue  # bogus link
-        url = _safe_url(joined, encoding)
+        url = _resolve(base_url, base_origin, strip_html5_whitespace(href), encoding, response_url,
+                       response_scheme)
         if url is None:
             continue
-        url = urljoin(response_url, url)
         if url in seen:  # the first occurrence wins, as in Scrapy's unique_list
             continue
         seen.add(url)

@@ -11,6 +11,11 @@ and one line in the crawl log (Heritrix ``crawl.log`` style), which also records
 fetches that failed before any response (DNS, refused, timeout).  At the end of the
 crawl the log is stored as a ``resource`` record in the last WARC and as
 ``logs/<crawl_id>.crawl.log``.
+
+A WARC that is closed at rotation is indexed (CDXJ) and handed to the store by a
+background thread: indexing a 1 GB file takes minutes and an upload to S3 longer, and
+the reactor must go on fetching meanwhile.  ``close()`` waits for that work, so the
+manifest lists every file.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,6 +98,8 @@ class Archiver:
         self.log_path = self.ctx.spool / "crawl.log"
         self._log = open(self.log_path, "a", encoding="utf-8")
         self.closed = False
+        self._finisher: ThreadPoolExecutor | None = None
+        self._finishing: list[Future] = []
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Archiver:
@@ -221,13 +229,34 @@ class Archiver:
 
     # -- lifecycle -----------------------------------------------------------------
     def _on_warc_closed(self, path: Path) -> None:
+        if self._finisher is None:
+            self._finisher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="warc-finisher")
+        self._finishing = [f for f in self._finishing if not f.done()]
+        self._finishing.append(self._finisher.submit(self._finish_warc, path))
+
+    def _finish_warc(self, path: Path) -> None:
         # Index first: a local store moves the file away.
         from crawler.archive.cdxj import write_cdxj
 
         idx = path.with_name(path.name + ".cdxj")
-        write_cdxj(path, idx)
+        try:
+            write_cdxj(path, idx)
+        except Exception:  # the WARC itself must still reach the store
+            logger.exception("could not index %s (rebuild with: crawler index)", path.name)
+            idx = None
         self.ctx.store_file(path, layout.warc_key(self.ctx.crawl_id, path.name), "warc")
-        self.ctx.store_file(idx, layout.index_key(self.ctx.crawl_id, path.name), "cdxj")
+        if idx is not None:
+            self.ctx.store_file(idx, layout.index_key(self.ctx.crawl_id, path.name), "cdxj")
+
+    def _wait_finished(self) -> None:
+        for fut in self._finishing:
+            exc = fut.exception()
+            if exc is not None:
+                raise exc
+        self._finishing = []
+        if self._finisher is not None:
+            self._finisher.shutdown(wait=True)
+            self._finisher = None
 
     def close(self) -> None:
         """Store the crawl log and close the last WARC."""
@@ -243,4 +272,5 @@ class Archiver:
                     headers={"WARC-Source-Note": "newsarchiver crawl log"},
                 )
         self.writer.close()
+        self._wait_finished()
         self.ctx.store_file(self.log_path, layout.crawl_log_key(self.ctx.crawl_id), "crawl-log")

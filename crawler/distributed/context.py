@@ -142,7 +142,8 @@ class DistributedRunContext(RunContext):
 
     def store_file(self, local_path: Path, key: str, kind: str, **extra: Any) -> StoredObject:
         obj = super().store_file(local_path, key, kind, **extra)
-        self.coord.add_file({**self.files[-1], "worker": self.coord.worker})
+        # (not self.files[-1]: files are also stored from the WARC finisher thread)
+        self.coord.add_file({"kind": kind, **obj.to_dict(), **extra, "worker": self.coord.worker})
         return obj
 
     def make_part(self, stats: dict[str, Any], status: str) -> dict[str, Any]:

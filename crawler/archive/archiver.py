@@ -77,6 +77,7 @@ class Archiver:
             prefix=settings.get("WARC_PREFIX", "news"),
             max_size=settings.getint("WARC_MAX_SIZE", 1024**3),
             digest_algorithm=settings.get("WARC_DIGEST_ALGORITHM", "sha1"),
+            gzip_level=settings.getint("WARC_GZIP_LEVEL", 6),
             warcinfo=warcinfo_fields(
                 isPartOf=self.ctx.crawl_id,
                 robots="obey" if settings.getbool("ROBOTSTXT_OBEY") else "ignore",

@@ -105,3 +105,53 @@ def test_closed_pool_refuses_work():
     p.close()
     with pytest.raises(RuntimeError):
         p.submit(_case_pages(1)[0])
+
+
+# -- page jobs: out-links with the article ---------------------------------------------------
+
+from scrapy.http import HtmlResponse  # noqa: E402
+
+from crawler.discovery.links import link_spec, outlinks  # noqa: E402
+
+
+def _spec_and_links(page):
+    response = HtmlResponse(url=page.url, body=page.body)
+    return link_spec(response), outlinks(response)
+
+
+def test_job_returns_links_with_the_article(pool):
+    page = _case_pages(1)[0]
+    spec, expected = _spec_and_links(page)
+    res = pool.extract_sync(page, links=spec)
+    assert res.kind == "article"
+    assert res.links == expected and res.links
+    assert res.signature is not None and res.band_keys is not None and len(res.band_keys) == 32
+    only_links = pool.extract_sync(page, article=False, links=spec)
+    assert only_links.kind == "skipped" and only_links.article is None
+    assert only_links.links == expected
+
+
+def test_links_survive_an_article_timeout(pool):
+    page = _big_page()
+    spec, expected = _spec_and_links(page)
+    res = pool.extract_sync(page, timeout=0.3, links=spec)
+    assert res.kind == "error" and "timed out" in res.reason
+    assert res.links == expected  # parsed for links before the article part ran out of time
+
+
+def test_workers_recycled_after_max_tasks():
+    pages = _case_pages(2)
+    with ExtractionPool(workers=1, max_tasks_per_child=3) as p:
+        results = [p.extract_sync(pages[i % 2]) for i in range(8)]
+        assert [r.kind for r in results] == ["article"] * 8
+        assert p.stats.recycled >= 2
+        assert p.stats.crashes == 0 and p.stats.restarts == 0
+        assert p.warm
+
+
+def test_inline_pool_runs_jobs_too():
+    page = _case_pages(1)[0]
+    spec, expected = _spec_and_links(page)
+    with ExtractionPool(workers=0) as inline:
+        res = inline.extract_sync(page, links=spec)
+        assert res.kind == "article" and res.links == expected

@@ -18,7 +18,7 @@ COMPONENTS = (
     ("archive: WARC writer (gzip)", ("crawler/archive/writer.py", "warcio/warcwriter.py")),
     ("archive: archiver", ("crawler/archive/archiver.py",)),
     ("archive: capture protocol", ("crawler/archive/capture.py",)),
-    ("spider: link extraction", ("linkextractors", "parsel/", "lxml")),
+    ("spider: link extraction", ("linkextractors", "parsel/", "lxml", "crawler/discovery/links.py")),
     ("spider: URL canonicalisation", ("crawler/discovery/urls.py", "w3lib/url.py", "w3lib/_url.py")),
     ("spider: scope + trap guard", ("crawler/discovery/scope.py", "tldextract")),
     ("spider: sitemaps/feeds", ("crawler/discovery/sitemaps.py", "crawler/discovery/feeds.py")),

@@ -18,6 +18,22 @@ from crawler.distributed.coordinator import Keys
 from crawler.distributed.localsite import html_paths, warc_urls
 
 
+def _has_archived(store, worker: str) -> bool:
+    """The worker has archived at least one fetch (a WARC, opened with its first record, in
+    its spool), so the survivor has something to publish."""
+    from crawler.distributed.context import workers_spool_root
+    from crawler.storage import open_store
+
+    for owner in workers_spool_root(open_store(str(store))).glob("*/*/owner.json"):
+        try:
+            if json.loads(owner.read_text()).get("worker") != worker:
+                continue
+        except (OSError, ValueError):
+            continue
+        return any(w.stat().st_size > 0 for w in owner.parent.glob("*.warc.gz.open"))
+    return False
+
+
 def test_killed_worker_loses_no_url(tmp_path, site, redis_url, workers):
     site.delay = 0.1  # long enough to kill the victim while it has requests in flight
     store = tmp_path / "shared"
@@ -31,7 +47,7 @@ def test_killed_worker_loses_no_url(tmp_path, site, redis_url, workers):
     deadline = time.monotonic() + 90
     in_flight_at_kill: list[bytes] = []
     while time.monotonic() < deadline:
-        if r.hlen(keys.inflight("victim")) and 12 <= len(site.log) < 45:
+        if r.hlen(keys.inflight("victim")) and 12 <= len(site.log) < 45 and _has_archived(store, "victim"):
             os.killpg(victim.proc.pid, signal.SIGSTOP)
             in_flight_at_kill = r.hvals(keys.inflight("victim"))
             if in_flight_at_kill:

@@ -134,7 +134,7 @@ class Archiver:
             truncated = truncated or "disconnect"
         url = request.url
         payload_digest, payload_len = payload_digest_of(
-            block, self.writer.digest_algorithm, self.dechunk_digest)
+            block, self.writer.digest_algorithm, self.dechunk_digest, head)
         headers: dict[str, str] = {"WARC-Payload-Digest": payload_digest}
         if capture.ip:
             headers["WARC-IP-Address"] = capture.ip

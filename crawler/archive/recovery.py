@@ -14,7 +14,6 @@ from __future__ import annotations
 import gzip
 import json
 import logging
-import os
 import re
 import zlib
 from pathlib import Path

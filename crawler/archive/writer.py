@@ -27,7 +27,7 @@ from typing import Any, BinaryIO, Callable, Iterable
 
 import zlib
 
-from crawler.archive.httpmsg import CHUNK, Digester, iter_entity_body, iter_file, parse_head
+from crawler.archive.httpmsg import CHUNK, Digester, HeadInfo, iter_entity_body, iter_file, parse_head
 
 OPEN_SUFFIX = ".open"
 #: zlib level of the gzip members (6: zlib's default, what wget and Heritrix use).
@@ -234,9 +234,11 @@ def _field(value: str) -> str:
     return value
 
 
-def payload_digest_of(block: BinaryIO, algorithm: str, dechunk: bool) -> tuple[str, int]:
-    """(WARC-Payload-Digest, payload length) of a captured HTTP message stream."""
-    head = parse_head(_read_head(block))
+def payload_digest_of(block: BinaryIO, algorithm: str, dechunk: bool,
+                      head: HeadInfo | None = None) -> tuple[str, int]:
+    """(WARC-Payload-Digest, payload length) of a captured HTTP message stream
+    (``head``: its parsed head, when the caller has it already)."""
+    head = head or parse_head(_read_head(block))
     digester = Digester(algorithm)
     size = 0
     for data in iter_entity_body(block, head) if (dechunk and head.chunked) else iter_file(block, head.header_len):

@@ -123,8 +123,8 @@ class Dedup:
             state = states[url]
             return replace(state) if state is not None else None
         state = self.index.get_url(url)
-        self._remember_state(url, state)
-        return replace(state) if state is not None else None
+        self._remember_state(url, state)  # keeps a copy
+        return state
 
     def _remember_state(self, url: str, state: UrlState | None) -> None:
         self._states[url] = replace(state) if state is not None else None
@@ -205,16 +205,13 @@ class Dedup:
         return "skip", state
 
     # -- near duplicates ------------------------------------------------------------------
-    def near_duplicate_of(self, article: Article, sig: bytes | None = None,
+    def near_duplicate_of(self, article: Article, sig: bytes | None,
                           keys: list[int] | None = None) -> str | None:
-        """Index ``article`` and return the id of an earlier near copy, if any
-        (``sig``, ``keys``: its signature and LSH band keys when already computed, e.g. by
-        the extraction worker)."""
-        if self.near_mode == "off":
-            return None
-        if sig is None:
-            sig, keys = near.signature(article.text), None
-        if sig is None:
+        """Index ``article`` and return the id of an earlier near copy, if any.
+
+        ``sig``, ``keys``: its MinHash signature (None for a text too short to have one)
+        and LSH band keys, as every extraction job computes them (``crawler.extract.pool``)."""
+        if self.near_mode == "off" or sig is None:
             return None
         keys = keys or near.band_keys(sig)
         dup = self.index.find_near_duplicate(sig, article.id, keys)

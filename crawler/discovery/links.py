@@ -25,6 +25,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
+from scrapy.utils.misc import rel_has_nofollow
 from w3lib.html import strip_html5_whitespace
 from w3lib.url import safe_url_string
 
@@ -154,10 +155,8 @@ def outlinks(response: Any, tracking_params: tuple[str, ...] = ()) -> list[Outli
         seen.add(url)
         if url.split("://", 1)[0] not in _VALID_SCHEMES:
             continue
-        rel = el.get("rel")
-        nofollow = rel is not None and "nofollow" in rel.lower().replace(",", " ").split()
         kind, canonical, key = _facts(url, tracking_params)
-        out.append(Outlink(url, nofollow, kind, canonical, key))
+        out.append(Outlink(url, rel_has_nofollow(el.get("rel")), kind, canonical, key))
     return out
 
 

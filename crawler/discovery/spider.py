@@ -13,7 +13,6 @@ prerequisite) and ``source`` (seed / link / sitemap / news-sitemap / feed).
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Iterable, Iterator

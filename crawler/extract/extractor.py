@@ -212,12 +212,13 @@ def _article_blocks(tree: lxml.html.HtmlElement, url: str) -> list[str]:
     cleaned = deepcopy(tree)
     clean.preclean(cleaned)
     page_chars = _page_text_chars(cleaned)
+    # trafilatura may prune the tree it is given: the full pass, when needed, gets a copy
+    # of the pre-cleaned tree (cheaper than pre-cleaning again, on real news pages)
+    pristine = deepcopy(cleaned)
     blocks, body = _extract_blocks(cleaned, url, fast=True)
     if _fast_pass_is_final(blocks, body, page_chars):
         return blocks
-    cleaned = deepcopy(tree)  # trafilatura modified the first copy
-    clean.preclean(cleaned)
-    return _extract_blocks(cleaned, url, fast=False)[0]
+    return _extract_blocks(pristine, url, fast=False)[0]
 
 
 def extract_page(page: FetchedPage) -> ExtractResult:

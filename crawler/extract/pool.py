@@ -158,8 +158,7 @@ def run_job(page: FetchedPage, timeout: float | None = None, *, article: bool = 
             signal.signal(signal.SIGALRM, previous)
     if links is not None:
         result.links = found.links
-        result.links_error = found.error if found.links is None and found.error else (
-            None if found.links is not None else result.reason)
+        result.links_error = None if found.links is not None else (found.error or result.reason)
     return result
 
 
@@ -267,7 +266,6 @@ class _Worker:
     inflight: collections.deque = field(default_factory=collections.deque)
     done: int = 0
     retiring: bool = False
-    ready: bool = False  # finished its start-up (imports, language model)
     dead: bool = False
     killed_for: str | None = None  # why the parent killed it (hard timeout), None for a crash
 
@@ -529,8 +527,7 @@ class ExtractionPool:
             log.warning("extraction worker %d sent an unreadable result (%s); replacing it", worker.number, exc)
             self._kill(worker, "unreadable result")
             return
-        if key is None:  # start-up done
-            worker.ready = True
+        if key is None:  # start-up done (imports, language model)
             self.warm = True
             return
         if not worker.inflight or worker.inflight[0].key != key:

@@ -4,8 +4,6 @@ manifest), ``WarcFileWriter`` (gzip WARC records, one member each) and
 
 from __future__ import annotations
 
-import base64
-import gzip
 import hashlib
 import io
 from dataclasses import dataclass, field
@@ -16,7 +14,7 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import Settings
 
-from crawler.archive.writer import RecordLocation, WarcFileWriter, new_record_id
+from crawler.archive.writer import RecordLocation, WarcFileWriter
 from crawler.context import RunContext
 from crawler.record import Article, WarcPointer, article_id
 from crawler.storage import layout

@@ -19,8 +19,8 @@ def _case_pages(n: int = 4):
     return [make_page(c.url, c.html) for c in CASES[:n]]
 
 
-def _big_page():
-    paras = (EN_1 + EN_2 + EN_3) * 100
+def _big_page(scale: int = 100):
+    paras = (EN_1 + EN_2 + EN_3) * scale
     html = "<html><head><title>Big</title></head><body><article><h1>Big</h1>" + "".join(f"<div><section>{ps([p])}</section></div>" for p in paras) + "</article></body></html>"
     return make_page("https://big.example/2024/01/very-big-article-page-slug", html)
 
@@ -73,14 +73,17 @@ def test_inline_mode():
 
 
 def test_hard_timeout_and_crash_recovery():
-    # soft timeout disabled: only the parent's watchdog can stop the slow page
-    with ExtractionPool(workers=2, timeout=0.2, hard_grace=0.5, soft_timeout=False) as pool:
+    # soft timeout disabled: only the parent's watchdog can stop the slow page. The page is
+    # ~10x the soft-timeout page (several seconds of work here) so that no CI machine can finish
+    # it inside the 0.5 s hard deadline; with the 100x page a fast machine sometimes did.
+    slow = _big_page(scale=1000)
+    with ExtractionPool(workers=2, timeout=0.2, hard_grace=0.3, soft_timeout=False) as pool:
         small = _case_pages(2)
         warm = [pool.submit(p, timeout=30) for p in small]
         assert [f.result(timeout=60).kind for f in warm] == ["article", "article"]
 
         t0 = time.monotonic()
-        res = pool.extract_sync(_big_page())
+        res = pool.extract_sync(slow)
         assert res.kind == "error"
         assert res.reason == "extraction timed out after 0.2s"
         assert time.monotonic() - t0 < 10
@@ -91,11 +94,11 @@ def test_hard_timeout_and_crash_recovery():
         assert ok.kind == "article"
 
         # a worker crash (killed process) while a page is in flight: the page is resubmitted once
-        fut = pool.submit(_big_page(), timeout=60)
-        time.sleep(0.3)
+        fut = pool.submit(slow, timeout=120)
+        time.sleep(0.5)  # still in flight: the slow page takes seconds
         for pid in pool.worker_pids():
             os.kill(pid, signal.SIGKILL)
-        res = fut.result(timeout=90)
+        res = fut.result(timeout=240)
         assert res.kind == "article", res.reason
         assert pool.stats.crashes >= 1
 
@@ -132,7 +135,7 @@ def test_job_returns_links_with_the_article(pool):
 
 
 def test_links_survive_an_article_timeout(pool):
-    page = _big_page()
+    page = _big_page(scale=300)  # seconds of article work; the links part takes milliseconds
     spec, expected = _spec_and_links(page)
     res = pool.extract_sync(page, timeout=0.3, links=spec)
     assert res.kind == "error" and "timed out" in res.reason

@@ -31,6 +31,9 @@ ARTICLES_EPILOG = """examples:
 --since takes a crawl id (records of runs that finished after that run) or an ISO
 timestamp (runs finished after it): keep the last crawl id of `crawler runs` to
 consume new articles incrementally.  Dates are UTC fetch days, both ends inclusive.
+Each record id comes once, in its latest version: after `crawler reprocess` the
+re-extracted version (with --since, a reprocess run counts as a new run, so its
+records come again: upsert by id); --all-versions gives every stored version.
 """
 
 STATS_EPILOG = """examples:
@@ -83,6 +86,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--language", action="append", metavar="xx", help="only this language (repeatable)")
     p.add_argument("--unique", action="store_true", help="drop near-duplicates (duplicate_of set)")
     p.add_argument("--crawl-id", metavar="ID", help="only the records of this run")
+    p.add_argument("--all-versions", action="store_true",
+                   help="every stored version of a record (default: the latest; "
+                        "`crawler reprocess` writes new versions of existing records)")
     p.add_argument("--format", choices=("jsonl", "csv", "parquet"), default="jsonl",
                    help="output format (default jsonl)")
     p.add_argument("--out", metavar="FILE", help="write to FILE instead of stdout (required for parquet)")
@@ -230,6 +236,7 @@ def cmd_articles(args: argparse.Namespace) -> int:
     records = read_articles(
         args.store, since=args.since, date_from=args.date_from, date_to=args.date_to,
         sites=args.site, languages=args.language, unique_only=args.unique, crawl_id=args.crawl_id,
+        versions="all" if args.all_versions else "latest",
     )
     if args.format == "parquet":
         n = write_parquet(records, args.out)  # type: ignore[arg-type]
@@ -290,6 +297,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     t.add_row("articles", str(a["total"]))
     t.add_row("unique", str(a["unique"]))
     t.add_row("duplicates", str(a["duplicates"]))
+    if a.get("older_versions"):
+        t.add_row("older versions", str(a["older_versions"]))
     t.add_row("sites", str(a["sites"]))
     t.add_row("days", str(a["days"]))
     t.add_row("languages", ", ".join(f"{k} {v}" for k, v in a["languages"].items()) or "-")

@@ -308,6 +308,7 @@ def read_articles(
     unique_only: bool = False,
     crawl_id: str | None = None,
     as_objects: bool = False,
+    versions: str = "latest",
 ) -> Iterator[dict[str, Any] | Article]:
     """Stream the article records of a store (dicts, or :class:`Article` objects).
 
@@ -316,6 +317,9 @@ def read_articles(
     ignored).  ``languages``: ISO 639-1 codes.  ``unique_only`` drops records with
     ``duplicate_of`` set.  ``crawl_id`` restricts to one run.  ``since``: a crawl id or
     ISO timestamp; only records of runs that finished after it (from the manifests).
+    ``versions``: ``"latest"`` (default) gives each record ``id`` once, in the version of
+    the newest run that wrote it — ``crawler reprocess`` writes new versions of existing
+    records under its own run id; ``"all"`` gives every stored version.
 
     Records come part by part in key order (or, with ``since``, run by run in the order
     they finished).  Arguments are checked when this is called, not on first ``next``.
@@ -327,23 +331,30 @@ def read_articles(
     langs = {lang.strip().lower() for lang in languages} if languages else None
     if since is not None and not str(since).strip():
         since = None
+    if versions not in ("latest", "all"):
+        raise ReaderError(f"versions must be 'latest' or 'all', not {versions!r}")
     runs = _runs_since(st, str(since)) if since is not None else None
-    return _read(st, runs, lo, hi, site_set, langs, unique_only, crawl_id, as_objects)
+    return _read(st, runs, lo, hi, site_set, langs, unique_only, crawl_id, as_objects,
+                 versions == "latest")
 
 
 def _read(st: Store, runs: list[dict[str, Any]] | None, lo: _Bound | None, hi: _Bound | None,
           sites: set[str] | None, langs: set[str] | None, unique_only: bool,
-          crawl_id: str | None, as_objects: bool) -> Iterator[dict[str, Any] | Article]:
+          crawl_id: str | None, as_objects: bool, latest: bool = True) -> Iterator[dict[str, Any] | Article]:
     if runs is None:
         keys: Iterable[ArticleKey] = _article_keys(st, lo, hi, sites)
     else:
         keys = _manifest_keys(st, runs, lo, hi, sites)
+    if crawl_id is not None:
+        keys = (ak for ak in keys if ak.crawl_id == crawl_id)
     ts_lo = _ts_key(lo.ts) if lo and lo.ts else None
     ts_hi = _ts_key(hi.ts) if hi and hi.ts else None
-    for ak in keys:
-        if crawl_id is not None and ak.crawl_id != crawl_id:
-            continue
+    versioned = _latest_versions(st, keys, by_partition=runs is None) if latest else (
+        (ak, None) for ak in keys)
+    for ak, newest in versioned:
         for line in _iter_lines(st, ak.key):
+            if newest and newest.get(_record_id(line), ak.crawl_id) > ak.crawl_id:  # type: ignore[arg-type]
+                continue  # a later run (a reprocess) wrote a newer version of this record
             rec = json.loads(line)
             if unique_only and rec.get("duplicate_of"):
                 continue
@@ -354,6 +365,93 @@ def _read(st: Store, runs: list[dict[str, Any]] | None, lo: _Bound | None, hi: _
                 if (ts_lo and t < ts_lo) or (ts_hi and t > ts_hi):
                     continue
             yield article_from_dict(rec) if as_objects else rec
+
+
+# --------------------------------------------------------------------------- versions
+def _latest_versions(st: Store, keys: Iterable[ArticleKey], *, by_partition: bool
+                     ) -> Iterator[tuple[ArticleKey, dict[str, str] | None]]:
+    """Each key with ``{record id: newest run id}`` for the records of its partition
+    that a later run re-wrote (None when nothing in the partition was re-written).
+
+    Only ``crawler reprocess`` writes a record ``id`` again: it keeps the capture's id
+    and ``crawl_id`` and stores the parts under its own run id.  So only the parts of
+    reprocess runs are read ahead, and only in partitions that hold parts of more than
+    one run; a run without a manifest (a reprocess still running, or one that died) is
+    recognised by its first record, whose ``crawl_id`` is not the part's run.  Records
+    are then streamed in the usual order and older versions skipped.
+
+    ``by_partition``: the keys come partition by partition (a listing in key order), so
+    the look-ahead holds the ids of one partition at a time; otherwise (``since``, run by
+    run) the keys are collected first and the look-ahead covers all of them.
+    """
+    runs: dict[str, str] | None = None  # run id -> "reprocess" / "crawl", from the manifests
+
+    def kind_of(ak: ArticleKey) -> str:
+        nonlocal runs
+        if runs is None:
+            runs = {str(m["crawl_id"]): ("reprocess" if m.get("kind") == "reprocess" else "crawl")
+                    for m in _iter_manifests(st)}
+        kind = runs.get(ak.crawl_id)
+        if kind is None:  # no manifest: look at one record
+            kind = "crawl"
+            for line in _iter_lines(st, ak.key):
+                try:
+                    kind = "reprocess" if json.loads(line).get("crawl_id") != ak.crawl_id else "crawl"
+                except ValueError:
+                    pass
+                break
+            runs[ak.crawl_id] = kind
+        return kind
+
+    def newest_of(group: list[ArticleKey]) -> dict[str, str] | None:
+        if len({ak.crawl_id for ak in group}) < 2:
+            return None
+        newest: dict[str, str] = {}
+        for ak in group:
+            if kind_of(ak) != "reprocess":
+                continue
+            for line in _iter_lines(st, ak.key):
+                rid = _record_id(line)
+                if rid and newest.get(rid, "") < ak.crawl_id:
+                    newest[rid] = ak.crawl_id
+        return newest or None
+
+    if by_partition:
+        group: list[ArticleKey] = []
+        for ak in keys:
+            if group and (ak.date, ak.site) != (group[0].date, group[0].site):
+                newest = newest_of(group)
+                yield from ((g, newest) for g in group)
+                group = []
+            group.append(ak)
+        if group:
+            newest = newest_of(group)
+            yield from ((g, newest) for g in group)
+        return
+    collected = list(keys)
+    partitions: dict[tuple[str, str], list[ArticleKey]] = defaultdict(list)
+    for ak in collected:
+        partitions[(ak.date, ak.site)].append(ak)
+    newest_by = {p: newest_of(group) for p, group in partitions.items()}
+    for ak in collected:
+        yield ak, newest_by[(ak.date, ak.site)]
+
+
+_ID_PREFIX = b'{"id":"'
+
+
+def _record_id(line: bytes) -> str | None:
+    """The ``id`` of a JSON line; records are written with ``id`` first, so it is read
+    from the start of the line without parsing the whole record when it can be."""
+    if line.startswith(_ID_PREFIX):
+        end = line.find(b'"', len(_ID_PREFIX))
+        if end > 0 and b"\\" not in line[len(_ID_PREFIX):end]:
+            return line[len(_ID_PREFIX):end].decode("utf-8", "replace")
+    try:
+        rid = json.loads(line).get("id")
+    except (ValueError, AttributeError):
+        return None
+    return rid if isinstance(rid, str) else None
 
 
 def _manifest_keys(st: Store, runs: list[dict[str, Any]], lo: _Bound | None, hi: _Bound | None,
@@ -466,7 +564,8 @@ def store_stats(store: str | os.PathLike[str] | Store = "./archive") -> dict[str
     """Counts over the whole store (one streaming pass over the article records).
 
     ``articles``: total, unique, duplicates (``duplicate_of`` set), per site, per day,
-    per site and day, per language.  ``storage``: files and bytes under ``warc/``,
+    per site and day, per language — over the latest version of each record (as
+    :func:`read_articles`); ``older_versions`` counts the versions a reprocess replaced.  ``storage``: files and bytes under ``warc/``,
     ``articles/``, ``indexes/``.  ``runs``: number per status and the latest run.
     """
     st = open_any_store(store)
@@ -481,9 +580,12 @@ def store_stats(store: str | os.PathLike[str] | Store = "./archive") -> dict[str
     per_day: Counter[str] = Counter()
     per_site_day: dict[str, Counter[str]] = defaultdict(Counter)
     langs: Counter[str] = Counter()
-    total = dups = 0
-    for ak in _article_keys(st, None, None, None):
+    total = dups = superseded = 0
+    for ak, newest in _latest_versions(st, _article_keys(st, None, None, None), by_partition=True):
         for line in _iter_lines(st, ak.key):
+            if newest and newest.get(_record_id(line), ak.crawl_id) > ak.crawl_id:  # type: ignore[arg-type]
+                superseded += 1  # an older version of a re-extracted record
+                continue
             rec = json.loads(line)
             total += 1
             per_site[ak.site] += 1
@@ -516,6 +618,7 @@ def store_stats(store: str | os.PathLike[str] | Store = "./archive") -> dict[str
             "total": total,
             "unique": total - dups,
             "duplicates": dups,
+            "older_versions": superseded,
             "sites": len(per_site),
             "days": len(per_day),
             "per_site": dict(sorted(per_site.items())),

@@ -239,6 +239,14 @@ def test_new_extractor_version_is_recorded(demo, no_network, monkeypatch):
     strip = lambda r: {k: v for k, v in r.items() if k != "extractor_version"}  # noqa: E731
     assert [strip(r) for r in again] == [strip(r) for r in original]
     assert manifest["stats"]["changed"] == len(original)
+    # readers now give each record once, in the re-extracted version
+    from crawler.reader import read_articles
+
+    latest = [r for r in read_articles(store) if r["crawl_id"] == crawl_id]
+    assert sorted(r["id"] for r in latest) == sorted(r["id"] for r in original)
+    assert {r["extractor_version"] for r in latest} == {"99.0.0-test"}
+    every = [r for r in read_articles(store, versions="all") if r["crawl_id"] == crawl_id]
+    assert len(every) > len(latest)
     assert not no_network
 
 

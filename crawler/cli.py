@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from crawler.cliargs import parse_setting
+from crawler.cliargs import parse_setting, run_overrides
 from crawler import __version__
 from crawler.schedule import cli as schedule_cli
 from crawler import readcli
@@ -108,19 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def crawl_overrides(args: argparse.Namespace) -> dict[str, Any]:
-    overrides: dict[str, Any] = {"CRAWLER_STORE": args.store}
-    if args.max_pages:
-        overrides["CRAWLER_MAX_PAGES"] = args.max_pages
-    if args.depth is not None:
-        overrides["CRAWLER_MAX_DEPTH"] = args.depth
-    if args.allow_private:
-        overrides["CRAWLER_ALLOW_PRIVATE"] = True
-    if args.since:
-        overrides["CRAWLER_SITEMAP_SINCE"] = args.since
-    if args.no_robots:
-        overrides["ROBOTSTXT_OBEY"] = False
-    if args.crawl_id:
-        overrides["CRAWLER_CRAWL_ID"] = args.crawl_id
+    overrides = run_overrides(args)
     overrides.update(distributed_cli.crawl_overrides(args))  # --redis/--job/--name
     overrides.update(dict(args.set))
     return overrides

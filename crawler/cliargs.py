@@ -17,3 +17,23 @@ def parse_setting(value: str) -> tuple[str, Any]:
     except ValueError:
         parsed = raw
     return name.strip(), parsed
+
+
+def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The settings given by the options that ``crawler crawl`` and ``crawler worker``
+    share (``--store``, ``--max-pages``, ``--depth``, ``--allow-private``, ``--since``,
+    ``--no-robots``, ``--crawl-id``); options a command does not have are skipped."""
+    out: dict[str, Any] = {"CRAWLER_STORE": args.store}
+    if getattr(args, "max_pages", None):
+        out["CRAWLER_MAX_PAGES"] = args.max_pages
+    if getattr(args, "depth", None) is not None:
+        out["CRAWLER_MAX_DEPTH"] = args.depth
+    if getattr(args, "allow_private", False):
+        out["CRAWLER_ALLOW_PRIVATE"] = True
+    if getattr(args, "since", None):
+        out["CRAWLER_SITEMAP_SINCE"] = args.since
+    if getattr(args, "no_robots", False):
+        out["ROBOTSTXT_OBEY"] = False
+    if getattr(args, "crawl_id", None):
+        out["CRAWLER_CRAWL_ID"] = args.crawl_id
+    return out

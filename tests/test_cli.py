@@ -124,3 +124,22 @@ def test_works_as_a_scrapy_project(tmp_path):
     assert "/" in paths
     assert list(tmp_path.glob("warc/*/*.warc.gz"))
     assert list(tmp_path.glob("manifests/*.json"))
+
+
+def test_crawl_and_worker_options_give_the_same_settings():
+    from crawler.cli import build_parser, crawl_overrides
+    from crawler.cliargs import run_overrides
+
+    common = ["--store", "/data/a", "--max-pages", "5", "--depth", "2", "--allow-private", "--no-robots",
+              "--crawl-id", "20261126T151500Z-3fa9c1"]
+    parser = build_parser()
+    crawl = parser.parse_args(["crawl", "https://news.example/", *common, "--since", "2026-11-01",
+                               "-s", "DOWNLOAD_DELAY=1"])
+    worker = parser.parse_args(["worker", "--redis", "redis://127.0.0.1:1/0", *common])
+    expected = {"CRAWLER_STORE": "/data/a", "CRAWLER_MAX_PAGES": 5, "CRAWLER_MAX_DEPTH": 2,
+                "CRAWLER_ALLOW_PRIVATE": True, "ROBOTSTXT_OBEY": False,
+                "CRAWLER_CRAWL_ID": "20261126T151500Z-3fa9c1"}
+    assert run_overrides(worker) == expected
+    assert crawl_overrides(crawl) == {**expected, "CRAWLER_SITEMAP_SINCE": "2026-11-01", "DOWNLOAD_DELAY": 1}
+    assert run_overrides(parser.parse_args(["worker", "--redis", "redis://127.0.0.1:1/0"])) == {
+        "CRAWLER_STORE": "./archive"}

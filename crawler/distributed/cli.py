@@ -92,18 +92,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from crawler.runner import EXIT_STORE, print_summary
     from crawler.storage import StoreError
 
-    overrides: dict[str, Any] = {"CRAWLER_STORE": args.store, **crawl_overrides(args)}
-    if args.max_pages:
-        overrides["CRAWLER_MAX_PAGES"] = args.max_pages
-    if args.depth is not None:
-        overrides["CRAWLER_MAX_DEPTH"] = args.depth
-    if args.allow_private:
-        overrides["CRAWLER_ALLOW_PRIVATE"] = True
-    if args.no_robots:
-        overrides["ROBOTSTXT_OBEY"] = False
-    if args.crawl_id:
-        overrides["CRAWLER_CRAWL_ID"] = args.crawl_id
-    overrides.update(dict(args.set))
+    from crawler.cliargs import run_overrides
+
+    overrides = {**run_overrides(args), **crawl_overrides(args), **dict(args.set)}
     try:
         result = run_worker(overrides, verbose=args.verbose)
     except StoreError as exc:

@@ -18,6 +18,7 @@ from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
+from crawler.demo import procstats
 from tests.conftest import ROOT, CrawlRun
 
 #: Settings of every hardening crawl: no politeness delays (one local host), memory
@@ -33,38 +34,9 @@ FAST = {
 MAX_RSS = 600 * 1024 * 1024
 MAX_TREE_RSS = 1500 * 1024 * 1024
 
-_PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-def _children() -> dict[int, list[int]]:
-    tree: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat", "rb") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        ppid = int(stat[stat.rindex(b")") + 2:].split()[1])
-        tree.setdefault(ppid, []).append(int(entry))
-    return tree
-
-
 def tree_rss(pid: int) -> tuple[int, int]:
     """(resident bytes of ``pid`` and all its descendants, largest single process)."""
-    tree = _children()
-    total, largest, todo = 0, 0, [pid]
-    while todo:
-        p = todo.pop()
-        todo += tree.get(p, [])
-        try:
-            with open(f"/proc/{p}/statm") as fh:
-                rss = int(fh.read().split()[1]) * _PAGE
-        except OSError:
-            continue
-        total += rss
-        largest = max(largest, rss)
+    total, largest, _ = procstats.tree_rss(pid)
     return total, largest
 
 

@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import itertools
 import logging
 import multiprocessing
@@ -52,7 +53,7 @@ import threading
 import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from ..record import FetchedPage
 from .extractor import ExtractResult, extract_page
@@ -176,16 +177,48 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the worker
         pass
 
 
+#: Signals that stop the crawl, handled by the parent only (workers ignore them).
+_PARENT_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextlib.contextmanager
+def _parent_signals_blocked() -> Iterator[None]:
+    """Block SIGINT/SIGTERM in this thread while a worker is started: the child inherits the
+    mask across fork and exec, so the signals stay pending until the worker ignores them,
+    instead of killing it while it is still importing."""
+    if not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    try:  # started first: starting it unblocks SIGINT/SIGTERM in the calling thread
+        from multiprocessing import resource_tracker
+
+        resource_tracker.ensure_running()
+    except Exception:  # noqa: BLE001 - the worker start reports real problems
+        pass
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _PARENT_SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _worker_main(conn: Any, parent_pid: int, nice: int) -> None:  # pragma: no cover - runs in the worker
     _die_with_parent()
     if os.getppid() != parent_pid:  # the parent died before PR_SET_PDEATHSIG took effect
         return
-    # the parent decides about interrupts; a Ctrl-C must not spray tracebacks from workers
-    for sig in (signal.SIGINT,):
+    # The parent decides when workers stop (EOF on the socket, or SIGKILL). Ctrl-C reaches the
+    # whole foreground process group, and `systemctl stop`, `timeout` or `kill -TERM -PGID` send
+    # SIGTERM to every process of the crawl: a worker dying on it would fail the pages in flight
+    # while the crawler is finishing them gracefully. The worker was started with these signals
+    # blocked (see _spawn), so one sent while it was starting is pending: ignoring it first
+    # discards it.
+    for sig in _PARENT_SIGNALS:
         try:
             signal.signal(sig, signal.SIG_IGN)
         except (ValueError, OSError):
             pass
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _PARENT_SIGNALS)
     if nice:
         try:
             os.nice(nice)
@@ -488,7 +521,8 @@ class ExtractionPool:
         proc = ctx.Process(target=_worker_main, args=(child_conn, os.getpid(), self.nice),
                            name=f"extraction-worker-{number}", daemon=True)
         try:
-            proc.start()
+            with _parent_signals_blocked():
+                proc.start()
         except Exception as exc:  # noqa: BLE001 - e.g. out of processes / memory
             parent_conn.close()
             child_conn.close()

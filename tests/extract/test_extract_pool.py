@@ -158,3 +158,22 @@ def test_inline_pool_runs_jobs_too():
     with ExtractionPool(workers=0) as inline:
         res = inline.extract_sync(page, links=spec)
         assert res.kind == "article" and res.links == expected
+
+
+def test_workers_leave_sigterm_and_sigint_to_the_parent():
+    """`systemctl stop`, `timeout` and Ctrl-C signal every process of the crawl; the workers,
+    even while still starting up, must not die of it (the crawler stops them)."""
+    with ExtractionPool(workers=2, timeout=30) as p:
+        pages = _case_pages(2)
+        futures = [p.submit(pg) for pg in pages]
+        deadline = time.monotonic() + 10
+        while len(p.worker_pids()) < 2 and time.monotonic() < deadline:
+            time.sleep(0.001)
+        for _ in range(3):  # right after the start (importing), and again later
+            for pid in p.worker_pids():
+                os.kill(pid, signal.SIGTERM)
+                os.kill(pid, signal.SIGINT)
+            time.sleep(0.2)
+        assert [f.result(timeout=60).kind for f in futures] == ["article", "article"]
+        assert p.extract_sync(pages[0]).kind == "article"
+        assert p.stats.crashes == 0 and p.stats.restarts == 0

@@ -1,0 +1,97 @@
+"""Stopping a crawl with SIGTERM sent to its whole process group — what `systemctl stop`,
+`timeout` and `kill -TERM -PGID` do — then resuming it from Scrapy's JOBDIR.
+
+The extraction workers get the signal too. They must leave the decision to the crawler,
+which finishes its in-flight pages gracefully: no page may fail because a worker died on
+the signal, and the resumed crawl fetches only what the first one had not."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+
+from crawler.demo.server import SiteServer
+from crawler.demo.site import build_site, demo_expectations
+from tests.conftest import ROOT, CrawlRun
+
+EXP = demo_expectations()
+SLOW = 0.08  # seconds per response, so that the crawl is still running when it is stopped
+
+
+def _cli(base: str, store, jobdir) -> list[str]:
+    return [sys.executable, "-m", "crawler", "crawl", base + "/", "--store", str(store), "--allow-private",
+            "-s", f"JOBDIR={jobdir}", "-s", "AUTOTHROTTLE_ENABLED=false",
+            "-s", "CONCURRENT_REQUESTS=2", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=2", "-s", "EXTRACT_WORKERS=2"]
+
+
+def _manifests(store) -> list[dict]:
+    return [json.loads(p.read_text()) for p in sorted((store / "manifests").glob("*.json"))]
+
+
+def test_sigterm_to_the_process_group_then_resume_from_jobdir(tmp_path):
+    store, jobdir = tmp_path / "store", tmp_path / "job"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with SiteServer({}) as srv:
+        base = srv.base_url
+        srv.routes.update({k: dataclasses.replace(r, delay=SLOW) for k, r in build_site(base).items()})
+        article_paths = set(EXP["article_paths"])
+        proc = subprocess.Popen(_cli(srv.base_url, store, jobdir), cwd=ROOT, env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 120
+            # stop once a few articles are fetched (pages in flight at that moment, with
+            # extraction jobs running in the workers)
+            while sum(e.path in article_paths for e in srv.log) < 3 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert proc.poll() is None, "the crawl ended before it could be stopped"
+            # every process of the crawl: the crawler and its extraction workers
+            members = [p for p in os.listdir("/proc") if p.isdigit() and _pgid(int(p)) == proc.pid]
+            assert len(members) >= 3, members  # crawler + 2 workers (+ resource tracker)
+            os.killpg(proc.pid, signal.SIGTERM)
+            out, err = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+        first_log = list(srv.log)
+        first = CrawlRun(proc.returncode, out, err, store)
+        assert proc.returncode == 1, err[-3000:]  # stopped before the end: not "finished"
+        (m1,) = _manifests(store)
+        assert m1["status"] == "shutdown", m1["status"]
+        assert m1["stats"].get("extract/error", 0) == 0, err[-3000:]
+        assert "crashed" not in err and "died" not in err, err[-3000:]
+        fetched_articles = {e.path for e in first_log if e.path in article_paths}
+        assert 3 <= len(fetched_articles) < len(article_paths)
+        recorded = {r["url"].split(srv.base_url, 1)[1] for r in first.articles()}
+        assert fetched_articles <= recorded, fetched_articles - recorded  # none lost to the stop
+
+        # resume: the same command, the same JOBDIR
+        srv.log.clear()
+        again = subprocess.run(_cli(srv.base_url, store, jobdir), cwd=ROOT, env=env, text=True,
+                               capture_output=True, timeout=180)
+        second_log = list(srv.log)
+    assert again.returncode == 0, again.stderr[-3000:]
+    m1, m2 = _manifests(store)
+    assert m2["status"] == "finished"
+    # nothing fetched twice over the two runs (robots.txt is read again by the new process)
+    counts = Counter(e.path for e in first_log + second_log if e.path != "/robots.txt")
+    assert [p for p, n in counts.items() if n > 1] == []
+    assert article_paths <= set(counts)
+    # every demo article once in the JSON of the two runs
+    records = CrawlRun(0, "", "", store).articles()
+    urls = Counter(r["url"].split("?", 1)[0].split(base, 1)[1] for r in records)
+    assert article_paths <= set(urls)
+    assert all(urls[p] == 1 for p in article_paths), urls
+
+
+def _pgid(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except OSError:
+        return None

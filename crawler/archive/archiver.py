@@ -97,7 +97,8 @@ class Archiver:
 
             self.dedup = Dedup.of(crawler)
         self.log_path = self.ctx.spool / "crawl.log"
-        self._log = open(self.log_path, "a", encoding="utf-8")
+        # line-buffered: a crash (kill -9) keeps every line written so far for the recovery
+        self._log = open(self.log_path, "a", encoding="utf-8", buffering=1)
         self.closed = False
         self._finisher: ThreadPoolExecutor | None = None
         self._finishing: list[Future] = []

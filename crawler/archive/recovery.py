@@ -149,6 +149,20 @@ def recover_spool(store: Store, spool_root: Path | None = None, current: str | N
     return recovered
 
 
+def _index(warc: Path) -> Path | None:
+    """The CDXJ index of a repaired WARC (as a finished run has), beside it; None when it
+    cannot be built (the WARC is published anyway; ``crawler index`` rebuilds it)."""
+    from crawler.archive.cdxj import write_cdxj
+
+    idx = warc.with_name(warc.name + ".cdxj")
+    try:
+        write_cdxj(warc, idx)
+    except Exception:  # noqa: BLE001
+        logger.exception("could not index recovered %s (rebuild with: crawler index)", warc.name)
+        return None
+    return idx
+
+
 def recover_folder(store: Store, folder: Path, crawl_id: str,
                    articles: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     files: list[dict[str, Any]] = []
@@ -162,8 +176,12 @@ def recover_folder(store: Store, folder: Path, crawl_id: str,
                 continue
             if path != final:
                 path.rename(final)
+            idx = _index(final)  # first: a local store moves the WARC away
             obj = store.put_file(final, layout.warc_key(crawl_id, final.name))
             files.append({"kind": "warc", **obj.to_dict(), "records": records})
+            if idx is not None:
+                obj = store.put_file(idx, layout.index_key(crawl_id, final.name))
+                files.append({"kind": "cdxj", **obj.to_dict()})
         elif name.startswith("articles-") and name.endswith((".jsonl.gz.open", ".jsonl.gz")):
             m = re.match(r"articles-(\d{4}-\d\d-\d\d)-(.+)-(\d{5})\.jsonl\.gz(\.open)?$", name)
             if not m:
@@ -177,6 +195,8 @@ def recover_folder(store: Store, folder: Path, crawl_id: str,
             key = layout.article_key(m.group(1), m.group(2), crawl_id, int(m.group(3)))
             obj = store.put_file(fixed, key)
             files.append({"kind": "articles", **obj.to_dict(), "records": kept})
+        elif name.endswith((".cdxj", ".tmp")):
+            path.unlink(missing_ok=True)  # an index the crashed run was writing: rebuilt above
         elif name == ".owner":
             path.unlink()
         elif name == "crawl.log":

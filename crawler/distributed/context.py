@@ -341,27 +341,9 @@ def _crawl_running(coord: Coordinator, owner: dict[str, Any]) -> bool:
 def recover_worker_folder(store: Store, folder: Path, crawl_id: str, index: int) -> list[dict[str, Any]]:
     """Complete WARC records (with a CDXJ index), JSON lines and the crawl log of a
     dead worker's spool, under that worker's keys."""
-    from crawler.archive.cdxj import write_cdxj
-    from crawler.archive.recovery import recover_folder, repair_warc
+    from crawler.archive.recovery import recover_folder
 
-    wstore = WorkerStore(store, crawl_id, index)
-    files: list[dict[str, Any]] = []
-    for path in sorted(folder.glob("*.warc.gz.open")):
-        final = path.with_name(path.name[: -len(".open")])
-        if repair_warc(path) == 0:
-            path.unlink()
-            continue
-        path.rename(final)
-    for path in sorted(folder.glob("*.warc.gz")):
-        idx = path.with_name(path.name + ".cdxj")
-        if not idx.exists():
-            write_cdxj(path, idx)
-    indexes = sorted(folder.glob("*.warc.gz.cdxj"))
-    files += recover_folder(wstore, folder, crawl_id)
-    for idx in indexes:
-        warc_name = idx.name[: -len(".cdxj")]
-        obj = wstore.put_file(idx, layout.index_key(crawl_id, warc_name))
-        files.append({"kind": "cdxj", **obj.to_dict()})
+    files = recover_folder(WorkerStore(store, crawl_id, index), folder, crawl_id)
     _rmdir(folder / OWNER_FILE)
     try:
         folder.rmdir()

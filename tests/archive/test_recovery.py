@@ -43,9 +43,9 @@ def _slow_site(n=60, delay=0.15):
     return routes
 
 
-def _count_records(path: Path) -> int:
+def _count_records(path: Path, rec_type: str | None = None) -> int:
     with open(path, "rb") as fh:
-        return sum(1 for _ in ArchiveIterator(fh))
+        return sum(1 for r in ArchiveIterator(fh) if rec_type is None or r.rec_type == rec_type)
 
 
 def test_repair_cut_warc_at_every_offset(tmp_path):
@@ -130,3 +130,17 @@ def test_sigkill_then_next_run_recovers(tmp_path):
     finished_paths = {"/" + r["url"].split("/", 3)[3] for r in first}
     # (the seed "/" is fetched by every run: the frontier is rediscovered from it)
     assert not (finished_paths - {"/"}) & set(refetched)
+    # the recovered WARCs are indexed like a finished run's (replay, crawler show), and the
+    # crawl log keeps the lines of every fetch the killed run had archived
+    from crawler.archive.cdxj import index_warc
+    from crawler.storage import layout
+
+    indexes = [f for f in recovered["files"] if f["kind"] == "cdxj"]
+    assert sorted(f["key"] for f in indexes) == sorted(layout.index_key(killed_id, w.name) for w in warcs)
+    for w in warcs:
+        stored = (store / layout.index_key(killed_id, w.name)).read_text().splitlines(keepends=True)
+        assert stored == index_warc(w) and stored
+    log = (store / layout.crawl_log_key(killed_id)).read_text().splitlines()
+    responses = sum(_count_records(w, "response") for w in warcs)
+    # (a kill between a record and its log line can cost that one line)
+    assert responses > 0 and len(log) >= responses - 1

@@ -108,6 +108,7 @@ EXTENSIONS = {
     "crawler.extensions.RunFinalizer": 1000,
     "crawler.extensions.Progress": 1001,
     "crawler.extensions.GcTuning": 1002,
+    "crawler.schedule.jobdir.JobDirGuard": 1003,  # only with JOBDIR
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 ITEM_PIPELINES = {

@@ -119,6 +119,13 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
     crawl_id = overrides.get("CRAWLER_CRAWL_ID") or new_crawl_id()
     overrides["CRAWLER_CRAWL_ID"] = crawl_id
     settings = build_settings(overrides, verbose)
+    if settings.get("JOBDIR"):
+        from crawler.schedule.jobdir import JobDirInUse, check_job_dir
+
+        try:
+            check_job_dir(settings.get("JOBDIR"))
+        except JobDirInUse as exc:
+            raise CrawlSetupError(str(exc), EXIT_USAGE) from exc
     install_secret_filter()
     process = CrawlerProcess(settings)
     process.crawl(NewsSpider, seeds=valid)

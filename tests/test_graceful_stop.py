@@ -1,5 +1,6 @@
 """Stopping a crawl with SIGTERM sent to its whole process group — what `systemctl stop`,
-`timeout` and `kill -TERM -PGID` do — then resuming it from Scrapy's JOBDIR.
+`timeout` and `kill -TERM -PGID` do — then resuming it from Scrapy's JOBDIR; and a JOBDIR
+left by a `kill -9`, which must not make the resumed crawl skip URLs.
 
 The extraction workers get the signal too. They must leave the decision to the crawler,
 which finishes its in-flight pages gracefully: no page may fail because a worker died on
@@ -16,7 +17,7 @@ import sys
 import time
 from collections import Counter
 
-from crawler.demo.server import SiteServer
+from crawler.demo.server import Route, SiteServer
 from crawler.demo.site import build_site, demo_expectations
 from tests.conftest import ROOT, CrawlRun
 
@@ -95,3 +96,57 @@ def _pgid(pid: int) -> int | None:
         return os.getpgid(pid)
     except OSError:
         return None
+
+
+PAGES = 400  # > 8 KB of fingerprints: Scrapy's requests.seen reaches the disk in 8 KB blocks
+
+
+def _many_pages_site() -> dict[str, Route]:
+    links = "".join(f'<li><a href="/p/{i}.html">page {i}</a></li>' for i in range(PAGES))
+    routes = {"/robots.txt": Route(status=404, body=b""),
+              "/": Route(body=f"<html><body><h1>Index</h1><ul>{links}</ul></body></html>".encode(), delay=SLOW)}
+    for i in range(PAGES):
+        routes[f"/p/{i}.html"] = Route(body=f"<html><body><p>Page {i}.</p></body></html>".encode(), delay=0.02)
+    return routes
+
+
+def test_jobdir_left_by_kill_9_is_reset_and_nothing_is_skipped(tmp_path):
+    """After a kill -9, requests.seen holds fingerprints of requests that were queued but never
+    fetched (the queue's state is written only at a graceful close): trusted, they would make
+    the resumed crawl drop those URLs for good."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    store, jobdir = tmp_path / "store", tmp_path / "job"
+    everything = {"/", *(f"/p/{i}.html" for i in range(PAGES))}
+    with SiteServer(_many_pages_site()) as srv:
+        base = srv.base_url
+        proc = subprocess.Popen(_cli(base, store, jobdir), cwd=ROOT, env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 120
+            while len([e for e in srv.log if e.path.startswith("/p/")]) < 20 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert proc.poll() is None, "the crawl ended before it could be killed"
+            # a second crawl on the same JOBDIR is refused while the first one runs
+            busy = subprocess.run(_cli(base, tmp_path / "other", jobdir), cwd=ROOT, env=env,
+                                  capture_output=True, text=True, timeout=60)
+            assert busy.returncode == 2 and "in use by another crawl" in busy.stderr, busy.stderr[-2000:]
+        finally:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+        first = {e.path for e in srv.log}
+        assert len(first & everything) < len(everything) / 2
+        seen = (jobdir / "requests.seen").read_bytes()  # 2-byte length + 20-byte fingerprint each
+        assert len(seen) // 22 > len(first)  # fingerprints of requests never fetched
+        srv.log.clear()
+
+        again = subprocess.run(_cli(base, store, jobdir), cwd=ROOT, env=env, capture_output=True,
+                               text=True, timeout=300)
+        second = {e.path for e in srv.log}
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert everything - (first | second) == set()  # nothing skipped
+    assert "did not stop gracefully" in again.stderr
+    (reset,) = jobdir.glob("reset-*")
+    assert (reset / "requests.seen").read_bytes() == seen  # moved aside, not deleted
+    # the resumed crawl stopped cleanly: its JOBDIR is trusted next time
+    assert not (jobdir / ".crawler-running.json").exists()
+    assert json.loads(sorted((store / "manifests").glob("*.json"))[-1].read_text())["stats"]["jobdir/reset"] == 1

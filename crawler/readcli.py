@@ -85,7 +85,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("--site", action="append", metavar="HOST", help="only this site (repeatable)")
     p.add_argument("--language", action="append", metavar="xx", help="only this language (repeatable)")
     p.add_argument("--unique", action="store_true", help="drop near-duplicates (duplicate_of set)")
-    p.add_argument("--crawl-id", metavar="ID", help="only the records of this run")
+    p.add_argument("--crawl-id", metavar="ID",
+                   help="only the records of this run's captures (latest versions); "
+                        "a reprocess run's id: the records it wrote")
     p.add_argument("--all-versions", action="store_true",
                    help="every stored version of a record (default: the latest; "
                         "`crawler reprocess` writes new versions of existing records)")

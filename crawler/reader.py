@@ -315,7 +315,8 @@ def read_articles(
     ``date_from``/``date_to``: UTC fetch days, inclusive (``"2026-11-26"``, a ``date``,
     or a timestamp/``datetime`` for a bound within the day).  ``sites``: hosts (``www.``
     ignored).  ``languages``: ISO 639-1 codes.  ``unique_only`` drops records with
-    ``duplicate_of`` set.  ``crawl_id`` restricts to one run.  ``since``: a crawl id or
+    ``duplicate_of`` set.  ``crawl_id``: the records of one run's captures (in their latest
+    version, see ``versions``); a reprocess run's id gives the records that run wrote.  ``since``: a crawl id or
     ISO timestamp; only records of runs that finished after it (from the manifests).
     ``versions``: ``"latest"`` (default) gives each record ``id`` once, in the version of
     the newest run that wrote it — ``crawler reprocess`` writes new versions of existing
@@ -346,7 +347,9 @@ def _read(st: Store, runs: list[dict[str, Any]] | None, lo: _Bound | None, hi: _
     else:
         keys = _manifest_keys(st, runs, lo, hi, sites)
     if crawl_id is not None:
-        keys = (ak for ak in keys if ak.crawl_id == crawl_id)
+        runs_of, is_reprocess = _runs_holding(st, crawl_id)
+        keys = (ak for ak in keys if runs_of(ak.crawl_id))
+        latest = latest and not is_reprocess  # a reprocess run's own output, as it wrote it
     ts_lo = _ts_key(lo.ts) if lo and lo.ts else None
     ts_hi = _ts_key(hi.ts) if hi and hi.ts else None
     versioned = _latest_versions(st, keys, by_partition=runs is None) if latest else (
@@ -356,6 +359,8 @@ def _read(st: Store, runs: list[dict[str, Any]] | None, lo: _Bound | None, hi: _
             if newest and newest.get(_record_id(line), ak.crawl_id) > ak.crawl_id:  # type: ignore[arg-type]
                 continue  # a later run (a reprocess) wrote a newer version of this record
             rec = json.loads(line)
+            if crawl_id is not None and ak.crawl_id != crawl_id and rec.get("crawl_id") != crawl_id:
+                continue  # a reprocess part: only the versions of this run's captures
             if unique_only and rec.get("duplicate_of"):
                 continue
             if langs is not None and (rec.get("language") or "").lower() not in langs:
@@ -368,6 +373,24 @@ def _read(st: Store, runs: list[dict[str, Any]] | None, lo: _Bound | None, hi: _
 
 
 # --------------------------------------------------------------------------- versions
+def _runs_holding(st: Store, crawl_id: str) -> tuple[Any, bool]:
+    """A predicate on part run ids — may the run's parts hold records of ``crawl_id``'s
+    captures? — and whether ``crawl_id`` is itself a reprocess run.  For a crawl: the run
+    itself, the reprocess runs whose manifest names it as a source, and runs without a
+    manifest (a reprocess still running); the records are then filtered by their
+    ``crawl_id``.  For a reprocess run: its own parts."""
+    with_manifest: set[str] = set()
+    sources: set[str] = {crawl_id}
+    for m in _iter_manifests(st):
+        cid = str(m["crawl_id"])
+        with_manifest.add(cid)
+        if cid == crawl_id and m.get("kind") == "reprocess":
+            return (lambda run: run == crawl_id), True
+        if m.get("kind") == "reprocess" and crawl_id in (m.get("source_crawl_ids") or []):
+            sources.add(cid)
+    return (lambda run: run in sources or run not in with_manifest), False
+
+
 def _latest_versions(st: Store, keys: Iterable[ArticleKey], *, by_partition: bool
                      ) -> Iterator[tuple[ArticleKey, dict[str, str] | None]]:
     """Each key with ``{record id: newest run id}`` for the records of its partition

@@ -109,8 +109,20 @@ def test_order_and_filters_unchanged(store):
     assert [r["extractor_version"] for r in day] == ["test-1"]
     b = list(read_articles(path, sites=["b.example"]))
     assert [r["extractor_version"] for r in b] == ["2.0"]
-    # one run's parts, as stored
-    assert {r["extractor_version"] for r in read_articles(path, crawl_id=CRAWL)} == {"test-1"}
+
+
+
+def test_crawl_id_gives_that_run_s_captures_in_their_latest_version(store):
+    path, originals = store
+    of_crawl = list(read_articles(path, crawl_id=CRAWL))
+    assert of_crawl == [r for r in read_articles(path) if r["crawl_id"] == CRAWL]
+    assert sorted(r["extractor_version"] for r in of_crawl) == ["2.0", "2.0", "3.0", "test-1"]
+    assert len(list(read_articles(path, crawl_id=CRAWL, versions="all"))) == 4 + 3 + 1
+    assert [r["url"] for r in read_articles(path, crawl_id=LATER_CRAWL)] == ["https://a.example/2026/11/26/one"]
+    # a reprocess run's id: the records it wrote, as it wrote them
+    own = list(read_articles(path, crawl_id=REPROCESS_1))
+    assert len(own) == 3 and {r["extractor_version"] for r in own} == {"2.0"}
+    assert {r["crawl_id"] for r in own} == {CRAWL}
 
 
 def test_incremental_read_includes_reprocess_runs(store):

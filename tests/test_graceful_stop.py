@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 from crawler.demo.server import Route, SiteServer
 from crawler.demo.site import build_site, demo_expectations
@@ -150,3 +151,50 @@ def test_jobdir_left_by_kill_9_is_reset_and_nothing_is_skipped(tmp_path):
     # the resumed crawl stopped cleanly: its JOBDIR is trusted next time
     assert not (jobdir / ".crawler-running.json").exists()
     assert json.loads(sorted((store / "manifests").glob("*.json"))[-1].read_text())["stats"]["jobdir/reset"] == 1
+
+
+def test_second_signal_forces_a_prompt_exit(tmp_path):
+    """A second Ctrl-C stops Scrapy at once (no graceful close, no pipeline close_spider):
+    the crawl must still exit promptly and leave no worker behind."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with SiteServer({}) as srv:
+        base = srv.base_url
+        srv.routes.update({k: dataclasses.replace(r, delay=SLOW) for k, r in build_site(base).items()})
+        proc = subprocess.Popen(_cli(base, tmp_path / "store", tmp_path / "job"), cwd=ROOT, env=env, text=True,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 120
+            while sum(e.path in EXP["article_paths"] for e in srv.log) < 2 and time.monotonic() < deadline:
+                time.sleep(0.02)
+            members = [p for p in os.listdir("/proc") if p.isdigit() and _pgid(int(p)) == proc.pid]
+            assert len(members) >= 3, members
+            proc.send_signal(signal.SIGINT)
+            time.sleep(0.3)
+            proc.send_signal(signal.SIGINT)
+            t0 = time.monotonic()
+            proc.communicate(timeout=60)
+            elapsed = time.monotonic() - t0
+        finally:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.communicate()
+    assert elapsed < 30
+    # nothing of the crawl is left (the resource tracker may take a moment after its parent)
+    deadline = time.monotonic() + 10
+    while (left := _group(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert left == []
+
+
+def _group(pgid: int) -> list[str]:
+    """Live (non-zombie) processes of a process group."""
+    out = []
+    for p in os.listdir("/proc"):
+        if p.isdigit() and _pgid(int(p)) == pgid:
+            try:
+                state = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                continue
+            if state != "Z":
+                out.append(p)
+    return out

@@ -44,6 +44,7 @@ import contextlib
 import itertools
 import logging
 import multiprocessing
+import multiprocessing.util
 import os
 import pickle
 import signal
@@ -51,6 +52,7 @@ import socket
 import struct
 import threading
 import time
+import weakref
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Iterator
@@ -179,6 +181,23 @@ def _die_with_parent() -> None:  # pragma: no cover - runs in the worker
 
 #: Signals that stop the crawl, handled by the parent only (workers ignore them).
 _PARENT_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+#: Pools not closed yet. A process that exits without closing its pool (a forced stop: a second
+#: Ctrl-C makes Scrapy stop the reactor without closing the pipelines) would hang at exit:
+#: multiprocessing's exit handler SIGTERMs its daemon children and joins them, and the workers
+#: ignore SIGTERM. This exit finalizer runs first (exit priority >= 0) and SIGKILLs them.
+_OPEN_POOLS: weakref.WeakSet = weakref.WeakSet()
+
+
+def _kill_open_pools() -> None:
+    for pool in list(_OPEN_POOLS):
+        try:
+            pool._kill_all()
+        except Exception:  # noqa: BLE001 - at exit: never block it
+            pass
+
+
+multiprocessing.util.Finalize(None, _kill_open_pools, exitpriority=100)
 
 
 @contextlib.contextmanager
@@ -371,6 +390,7 @@ class ExtractionPool:
         self.nice = int(nice)
         self.depth = max(1, int(depth))
         self.stats = _Stats()
+        _OPEN_POOLS.add(self)
         self._keys = itertools.count()
         self._closed = False
         self._broken: str | None = None
@@ -429,6 +449,7 @@ class ExtractionPool:
         if self._closed:
             return
         self._closed = True
+        _OPEN_POOLS.discard(self)
         loop = self._loop
         if loop is None:
             return

@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 import time
+from pathlib import Path
 
 import pytest
 
@@ -177,3 +178,33 @@ def test_workers_leave_sigterm_and_sigint_to_the_parent():
         assert [f.result(timeout=60).kind for f in futures] == ["article", "article"]
         assert p.extract_sync(pages[0]).kind == "article"
         assert p.stats.crashes == 0 and p.stats.restarts == 0
+
+
+def test_process_exits_with_a_pool_left_open(tmp_path):
+    """A forced stop (a second Ctrl-C) ends the crawl without closing its pool: the process
+    must still exit, and promptly, although its workers ignore SIGTERM."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "leave_open.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path[:0] = {[str(p) for p in (Path(__file__).parent,)]!r}\n"
+        "from crawler.extract import ExtractionPool\n"
+        "from _extract_cases import CASES\n"
+        "from _extract_helpers import make_page\n"
+        "if __name__ == '__main__':\n"
+        "    pool = ExtractionPool(workers=2)\n"
+        "    res = pool.extract_sync(make_page(CASES[0].url, CASES[0].html))\n"
+        "    print(res.kind, pool.worker_pids(), flush=True)\n"
+        "    # no pool.close(): exit as a forcibly stopped crawl does\n"
+    )
+    t0 = time.monotonic()
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    elapsed = time.monotonic() - t0
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    kind, pids = proc.stdout.split(" ", 1)
+    assert kind == "article"
+    assert elapsed < 30
+    for pid in eval(pids):  # the workers are gone too
+        assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text()

@@ -318,9 +318,10 @@ def read_articles(
     ``duplicate_of`` set.  ``crawl_id``: the records of one run's captures (in their latest
     version, see ``versions``); a reprocess run's id gives the records that run wrote.  ``since``: a crawl id or
     ISO timestamp; only records of runs that finished after it (from the manifests).
-    ``versions``: ``"latest"`` (default) gives each record ``id`` once, in the version of
-    the newest run that wrote it — ``crawler reprocess`` writes new versions of existing
-    records under its own run id; ``"all"`` gives every stored version.
+    ``versions``: ``"latest"`` (default) gives each record ``id`` once, in its latest
+    version — ``crawler reprocess`` writes new versions of existing records under its own
+    run id; a reprocess version replaces the crawl's, and of two reprocess runs the one
+    that started last wins; ``"all"`` gives every stored version.
 
     Records come part by part in key order (or, with ``since``, run by run in the order
     they finished).  Arguments are checked when this is called, not on first ``next``.
@@ -354,9 +355,9 @@ def _read(st: Store, runs: list[dict[str, Any]] | None, lo: _Bound | None, hi: _
     ts_hi = _ts_key(hi.ts) if hi and hi.ts else None
     versioned = _latest_versions(st, keys, by_partition=runs is None) if latest else (
         (ak, None) for ak in keys)
-    for ak, newest in versioned:
+    for ak, stale in versioned:
         for line in _iter_lines(st, ak.key):
-            if newest and newest.get(_record_id(line), ak.crawl_id) > ak.crawl_id:  # type: ignore[arg-type]
+            if stale and _record_id(line) in stale:
                 continue  # a later run (a reprocess) wrote a newer version of this record
             rec = json.loads(line)
             if crawl_id is not None and ak.crawl_id != crawl_id and rec.get("crawl_id") != crawl_id:
@@ -383,6 +384,8 @@ def _runs_holding(st: Store, crawl_id: str) -> tuple[Any, bool]:
     sources: set[str] = {crawl_id}
     for m in _iter_manifests(st):
         cid = str(m["crawl_id"])
+        if m.get("status") == "recovered" and not m.get("kind"):
+            continue  # a crashed run, crawl or reprocess: its records tell (as with no manifest)
         with_manifest.add(cid)
         if cid == crawl_id and m.get("kind") == "reprocess":
             return (lambda run: run == crawl_id), True
@@ -392,72 +395,103 @@ def _runs_holding(st: Store, crawl_id: str) -> tuple[Any, bool]:
 
 
 def _latest_versions(st: Store, keys: Iterable[ArticleKey], *, by_partition: bool
-                     ) -> Iterator[tuple[ArticleKey, dict[str, str] | None]]:
-    """Each key with ``{record id: newest run id}`` for the records of its partition
-    that a later run re-wrote (None when nothing in the partition was re-written).
+                     ) -> Iterator[tuple[ArticleKey, set[str] | None]]:
+    """Each key with the ids of its records that a newer version replaces (None: none).
 
     Only ``crawler reprocess`` writes a record ``id`` again: it keeps the capture's id
     and ``crawl_id`` and stores the parts under its own run id.  So only the parts of
     reprocess runs are read ahead, and only in partitions that hold parts of more than
-    one run; a run without a manifest (a reprocess still running, or one that died) is
-    recognised by its first record, whose ``crawl_id`` is not the part's run.  Records
-    are then streamed in the usual order and older versions skipped.
+    one run.  A reprocess version beats the crawl's; between reprocess runs the one that
+    started last wins (:func:`version_rank`).  A run whose manifest does not say what it
+    was (none yet: a reprocess still running; or ``recovered`` after a crash) is
+    recognised by its first record, whose ``crawl_id`` is not the part's run.  Records are
+    then streamed in the usual order and older versions skipped.
 
     ``by_partition``: the keys come partition by partition (a listing in key order), so
     the look-ahead holds the ids of one partition at a time; otherwise (``since``, run by
     run) the keys are collected first and the look-ahead covers all of them.
     """
-    runs: dict[str, str] | None = None  # run id -> "reprocess" / "crawl", from the manifests
+    manifests: dict[str, dict[str, Any]] | None = None
+    ranks: dict[str, tuple] = {}
 
-    def kind_of(ak: ArticleKey) -> str:
-        nonlocal runs
-        if runs is None:
-            runs = {str(m["crawl_id"]): ("reprocess" if m.get("kind") == "reprocess" else "crawl")
-                    for m in _iter_manifests(st)}
-        kind = runs.get(ak.crawl_id)
-        if kind is None:  # no manifest: look at one record
-            kind = "crawl"
+    def rank_of(ak: ArticleKey) -> tuple:
+        nonlocal manifests
+        if ak.crawl_id in ranks:
+            return ranks[ak.crawl_id]
+        if manifests is None:
+            manifests = {str(m["crawl_id"]): {k: m.get(k) for k in ("kind", "status", "started_at")}
+                         for m in _iter_manifests(st)}
+        m = manifests.get(ak.crawl_id)
+        if m is not None and (m.get("kind") or m.get("status") != "recovered"):
+            reprocess = m.get("kind") == "reprocess"
+        else:  # no manifest, or a recovered one (which does not say): look at one record
+            reprocess = False
             for line in _iter_lines(st, ak.key):
                 try:
-                    kind = "reprocess" if json.loads(line).get("crawl_id") != ak.crawl_id else "crawl"
+                    reprocess = json.loads(line).get("crawl_id") != ak.crawl_id
                 except ValueError:
                     pass
                 break
-            runs[ak.crawl_id] = kind
-        return kind
+        ranks[ak.crawl_id] = version_rank(ak.crawl_id, reprocess, m)
+        return ranks[ak.crawl_id]
 
-    def newest_of(group: list[ArticleKey]) -> dict[str, str] | None:
+    def stale_of(group: list[ArticleKey]) -> dict[str, set[str] | None]:
+        """Per part key of the group: the ids whose newest version is elsewhere."""
         if len({ak.crawl_id for ak in group}) < 2:
-            return None
-        newest: dict[str, str] = {}
+            return {}
+        newest: dict[str, tuple] = {}
         for ak in group:
-            if kind_of(ak) != "reprocess":
+            rank = rank_of(ak)
+            if not rank[0]:  # a crawl's parts: first versions only
                 continue
             for line in _iter_lines(st, ak.key):
                 rid = _record_id(line)
-                if rid and newest.get(rid, "") < ak.crawl_id:
-                    newest[rid] = ak.crawl_id
-        return newest or None
+                if rid and (rid not in newest or newest[rid] < rank):
+                    newest[rid] = rank
+        if not newest:
+            return {}
+        out: dict[str, set[str] | None] = {}
+        for ak in group:
+            rank = rank_of(ak)
+            out[ak.key] = {rid for rid, best in newest.items() if best > rank} or None
+        return out
 
     if by_partition:
         group: list[ArticleKey] = []
         for ak in keys:
             if group and (ak.date, ak.site) != (group[0].date, group[0].site):
-                newest = newest_of(group)
-                yield from ((g, newest) for g in group)
+                stale = stale_of(group)
+                yield from ((g, stale.get(g.key)) for g in group)
                 group = []
             group.append(ak)
         if group:
-            newest = newest_of(group)
-            yield from ((g, newest) for g in group)
+            stale = stale_of(group)
+            yield from ((g, stale.get(g.key)) for g in group)
         return
     collected = list(keys)
     partitions: dict[tuple[str, str], list[ArticleKey]] = defaultdict(list)
     for ak in collected:
         partitions[(ak.date, ak.site)].append(ak)
-    newest_by = {p: newest_of(group) for p, group in partitions.items()}
+    stale_by: dict[str, set[str] | None] = {}
+    for group in partitions.values():
+        stale_by.update(stale_of(group))
     for ak in collected:
-        yield ak, newest_by[(ak.date, ak.site)]
+        yield ak, stale_by.get(ak.key)
+
+
+def version_rank(run_id: str, reprocess: bool, manifest: dict[str, Any] | None) -> tuple:
+    """Order of the versions of a record: the crawl's first, then reprocess runs by start
+    (the manifest's ``started_at``, else the time in the run id; a run with no manifest yet
+    is running now: newest), then run id."""
+    if not reprocess:
+        return (0, "", run_id)
+    started = (manifest or {}).get("started_at")
+    if not started and manifest is None:
+        started = "~"  # sorts after any timestamp
+    if not started:
+        t = _crawl_id_time(run_id)
+        started = t.strftime("%Y-%m-%dT%H:%M:%S") if t else ""
+    return (1, str(started), run_id)
 
 
 _ID_PREFIX = b'{"id":"'
@@ -604,9 +638,9 @@ def store_stats(store: str | os.PathLike[str] | Store = "./archive") -> dict[str
     per_site_day: dict[str, Counter[str]] = defaultdict(Counter)
     langs: Counter[str] = Counter()
     total = dups = superseded = 0
-    for ak, newest in _latest_versions(st, _article_keys(st, None, None, None), by_partition=True):
+    for ak, stale in _latest_versions(st, _article_keys(st, None, None, None), by_partition=True):
         for line in _iter_lines(st, ak.key):
-            if newest and newest.get(_record_id(line), ak.crawl_id) > ak.crawl_id:  # type: ignore[arg-type]
+            if stale and _record_id(line) in stale:
                 superseded += 1  # an older version of a re-extracted record
                 continue
             rec = json.loads(line)

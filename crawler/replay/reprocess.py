@@ -619,6 +619,8 @@ def previous_records(store: Any, crawl_ids: Iterable[str]) -> dict[str, str]:
     records of ``crawl_ids``: the crawls' own parts, overridden by later reprocess runs."""
     import gzip
 
+    from crawler.reader import version_rank
+
     wanted = set(crawl_ids)
     runs = []
     for key in store.list(layout.MANIFESTS_PREFIX + "/"):
@@ -633,9 +635,9 @@ def previous_records(store: Any, crawl_ids: Iterable[str]) -> dict[str, str]:
                 continue
         elif cid not in wanted:
             continue
-        runs.append((str(m.get("finished_at") or ""), cid, m))
+        runs.append((version_rank(cid, m.get("kind") == "reprocess", m), m))
     out: dict[str, str] = {}
-    for _, _, m in sorted(runs, key=lambda r: (r[0], r[1])):
+    for _, m in sorted(runs, key=lambda r: r[0]):  # the order readers give versions in
         for f in m.get("files", []):
             if f.get("kind") != "articles" or not store.exists(f["key"]):
                 continue

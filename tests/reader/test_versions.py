@@ -32,7 +32,8 @@ def _records(store, crawl_id):
     return list(read_articles(store, crawl_id=crawl_id))
 
 
-def write_reprocess(store, run_id, records, version, *, manifest=True):
+def write_reprocess(store, run_id, records, version, *, manifest=True, started=None, status="finished",
+                    kind="reprocess"):
     """What `crawler reprocess` stores: the records again, same ids and capture crawl_id,
     a new extractor_version, in parts named with the reprocess run id; a manifest of
     kind "reprocess" (unless the run has not finished)."""
@@ -49,8 +50,10 @@ def write_reprocess(store, run_id, records, version, *, manifest=True):
         files.append({"key": key, "kind": "articles", "records": len(recs), "size": len(data)})
     if manifest:
         now = utc_now_iso()  # finished after the runs written before it
-        m = {"crawl_id": run_id, "kind": "reprocess", "status": "finished", "source_crawl_ids": [CRAWL],
-             "started_at": now, "finished_at": now, "files": files}
+        m = {"crawl_id": run_id, "status": status, "started_at": started or now, "finished_at": now,
+             "files": files}
+        if kind:
+            m.update(kind=kind, source_crawl_ids=sorted({r["crawl_id"] for r in records}))
         st.put_bytes(layout.manifest_key(run_id), json.dumps(m).encode())
 
 
@@ -181,3 +184,27 @@ def test_duckdb_latest_versions_query(store):
     assert "filename" not in rel.columns
     rows = rel.select("id, extractor_version").fetchall()
     assert sorted(rows) == sorted((r["id"], r["extractor_version"]) for r in read_articles(path))
+
+
+def test_versions_do_not_depend_on_how_run_ids_sort(tmp_path):
+    """Run ids given with --crawl-id need not sort by time: a reprocess version beats the
+    crawl's, and between reprocess runs the later start wins."""
+    write_run(tmp_path, "zz-nightly", PAGES[:2])
+    originals = _records(tmp_path, "zz-nightly")
+    write_reprocess(tmp_path, "mm-reprocess-late", originals, "late", started="2026-11-28T10:00:00Z")
+    write_reprocess(tmp_path, "yy-reprocess-early", originals, "early", started="2026-11-27T10:00:00Z")
+    got = list(read_articles(tmp_path))
+    assert sorted(r["extractor_version"] for r in got) == ["late", "late"]
+    assert store_stats(tmp_path)["articles"]["older_versions"] == 4
+    assert {r["extractor_version"] for r in read_articles(tmp_path, crawl_id="zz-nightly")} == {"late"}
+
+
+def test_a_recovered_reprocess_run_is_recognised(tmp_path):
+    """A reprocess killed mid-run is published by the next crawl's recovery with a manifest
+    that does not say it was a reprocess: its records do."""
+    write_run(tmp_path, CRAWL, PAGES[:2])
+    originals = _records(tmp_path, CRAWL)
+    write_reprocess(tmp_path, REPROCESS_1, originals[:1], "2.0", status="recovered", kind=None)
+    got = _by_id(read_articles(tmp_path))
+    assert len(got) == 2 and got[originals[0]["id"]]["extractor_version"] == "2.0"
+    assert [r["extractor_version"] for r in read_articles(tmp_path, crawl_id=CRAWL)].count("2.0") == 1

@@ -79,6 +79,7 @@ def test_sigterm_to_the_process_group_then_resume_from_jobdir(tmp_path):
                                capture_output=True, timeout=180)
         second_log = list(srv.log)
     assert again.returncode == 0, again.stderr[-3000:]
+    assert "did not stop gracefully" not in again.stderr  # a graceful stop's JOBDIR is trusted
     m1, m2 = _manifests(store)
     assert m2["status"] == "finished"
     # nothing fetched twice over the two runs (robots.txt is read again by the new process)

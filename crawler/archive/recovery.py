@@ -166,13 +166,16 @@ def _index(warc: Path) -> Path | None:
 def recover_folder(store: Store, folder: Path, crawl_id: str,
                    articles: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     files: list[dict[str, Any]] = []
-    for path in sorted(folder.iterdir()):
+    paths = sorted(folder.iterdir())
+    names = {p.name for p in paths}
+    for path in paths:
         name = path.name
         if name.endswith(".warc.gz.open") or name.endswith(".warc.gz"):
             final = path.with_name(name.removesuffix(".open"))
             records = repair_warc(path)
             if records == 0:
                 path.unlink()
+                final.with_name(final.name + ".cdxj").unlink(missing_ok=True)
                 continue
             if path != final:
                 path.rename(final)
@@ -195,8 +198,20 @@ def recover_folder(store: Store, folder: Path, crawl_id: str,
             key = layout.article_key(m.group(1), m.group(2), crawl_id, int(m.group(3)))
             obj = store.put_file(fixed, key)
             files.append({"kind": "articles", **obj.to_dict(), "records": kept})
-        elif name.endswith((".cdxj", ".tmp")):
-            path.unlink(missing_ok=True)  # an index the crashed run was writing: rebuilt above
+        elif name.endswith(".tmp"):
+            path.unlink(missing_ok=True)  # a file the crashed run was writing (e.g. an index)
+        elif name.endswith(".warc.gz.cdxj"):
+            warc_name = name[: -len(".cdxj")]
+            if not path.exists() or warc_name in names or warc_name + ".open" in names:
+                continue  # its WARC is in the spool: indexed (again) with it above
+            # complete (indexes are written under a temporary name): the run died after
+            # handing the WARC to the store and before the index
+            if store.exists(layout.warc_key(crawl_id, warc_name)):
+                obj = store.put_file(path, layout.index_key(crawl_id, warc_name))
+                files.append({"kind": "cdxj", **obj.to_dict()})
+            else:
+                logger.info("dropping index %s of a WARC that is neither in the spool nor stored", name)
+                path.unlink()
         elif name == ".owner":
             path.unlink()
         elif name == "crawl.log":

@@ -87,14 +87,19 @@ class JobDirGuard:
         if not self.lock.acquire():
             holder = self.lock.holder() or {}
             raise JobLockedError(f"JOBDIR {jobdir}", holder)
-        self.reset_to = reset_if_unclean(jobdir)
+        try:
+            self.reset_to = reset_if_unclean(jobdir)
+            (jobdir / MARKER_FILE).write_text(json.dumps({
+                "pid": os.getpid(), "crawl_id": crawler.settings.get("CRAWLER_CRAWL_ID"),
+                "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            }))
+        except BaseException:
+            self.lock.release()
+            raise
         if self.reset_to is not None:
             crawler.stats.set_value("jobdir/reset", 1)
-        (jobdir / MARKER_FILE).write_text(json.dumps({
-            "pid": os.getpid(), "crawl_id": crawler.settings.get("CRAWLER_CRAWL_ID"),
-            "started": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        }))
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> JobDirGuard:
@@ -104,6 +109,16 @@ class JobDirGuard:
         return cls(crawler, Path(jobdir))
 
     def spider_closed(self, spider: Any, reason: str) -> None:
-        # the scheduler has written its queue state by now: the folder is consistent
-        (self.jobdir / MARKER_FILE).unlink(missing_ok=True)
+        # The scheduler has closed by now. Its disk queue is consistent only if it wrote the
+        # queue's state (Scrapy logs a "Scheduler close failure" and goes on otherwise);
+        # without a disk queue (e.g. the scrapy-redis scheduler) nothing here can be stale.
+        queue = self.jobdir / "requests.queue"
+        if not queue.exists() or (queue / "active.json").exists():
+            (self.jobdir / MARKER_FILE).unlink(missing_ok=True)
+        else:
+            logger.warning("JOBDIR %s: the scheduler did not save its queue; the next crawl will "
+                           "rediscover the frontier", self.jobdir)
         self.lock.release()
+
+    def engine_stopped(self) -> None:
+        self.lock.release()  # also when the crawl failed before spider_closed

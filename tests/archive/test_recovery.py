@@ -66,6 +66,44 @@ def test_repair_cut_warc_at_every_offset(tmp_path):
         assert part.read_bytes() == data[: part.stat().st_size]
 
 
+def test_recovery_indexes_spooled_warcs_and_keeps_an_index_whose_warc_was_stored(tmp_path):
+    """A run can die between storing a WARC and storing its (complete) index, or with a WARC
+    still open: recovery indexes what is in the spool, publishes the orphan index of the
+    stored WARC, and drops half-written temporary files."""
+    from crawler.archive.cdxj import index_warc, write_cdxj
+    from crawler.archive.recovery import recover_spool
+    from crawler.storage import layout
+    from crawler.storage.base import LocalStore
+
+    with SiteServer(_slow_site(4, 0)) as srv:
+        proc = run_cli("crawl", srv.base_url + "/", "--store", str(tmp_path / "src"), "--allow-private",
+                       "-s", "ITEM_PIPELINES={}")
+    assert proc.returncode == 0, proc.stderr
+    warc = next((tmp_path / "src").glob("warc/*/*.warc.gz"))
+    store = LocalStore(tmp_path / "store")
+    crawl_id = "20261126T100000Z-abcdef"
+    spool = store.spool_dir(crawl_id)
+    spool.mkdir(parents=True, exist_ok=True)
+    # 1: stored WARC, its complete index still in the spool
+    stored_name, open_name = "news-1-00001.warc.gz", "news-1-00002.warc.gz"
+    (tmp_path / stored_name).write_bytes(warc.read_bytes())
+    store.put_file(tmp_path / stored_name, layout.warc_key(crawl_id, stored_name))
+    write_cdxj(store.local_path(layout.warc_key(crawl_id, stored_name)), spool / (stored_name + ".cdxj"))
+    # 2: a WARC still open (cut), with a half-written index beside it
+    data = warc.read_bytes()
+    (spool / (open_name + ".open")).write_bytes(data[: len(data) - 100])
+    (spool / (open_name + ".cdxj.123.tmp")).write_text("half")
+
+    assert recover_spool(store) == [crawl_id]
+    manifest = json.loads((tmp_path / "store" / layout.manifest_key(crawl_id)).read_text())
+    kinds = sorted((f["kind"], f["key"].rsplit("/", 1)[1]) for f in manifest["files"])
+    assert kinds == [("cdxj", stored_name + ".cdxj"), ("cdxj", open_name + ".cdxj"), ("warc", open_name)]
+    for name in (stored_name, open_name):
+        idx = (tmp_path / "store" / layout.index_key(crawl_id, name)).read_text().splitlines(keepends=True)
+        assert idx and idx == index_warc(store.local_path(layout.warc_key(crawl_id, name)))
+    assert not spool.exists()  # nothing left behind
+
+
 def test_repair_cut_jsonl(tmp_path):
     src = tmp_path / "a.jsonl.gz"
     with gzip.open(src, "wb") as fh:

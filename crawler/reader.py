@@ -481,13 +481,11 @@ def _latest_versions(st: Store, keys: Iterable[ArticleKey], *, by_partition: boo
 
 def version_rank(run_id: str, reprocess: bool, manifest: dict[str, Any] | None) -> tuple:
     """Order of the versions of a record: the crawl's first, then reprocess runs by start
-    (the manifest's ``started_at``, else the time in the run id; a run with no manifest yet
-    is running now: newest), then run id."""
+    (the manifest's ``started_at``, else — no manifest: still running, or abandoned — the
+    time in the run id), then run id."""
     if not reprocess:
         return (0, "", run_id)
     started = (manifest or {}).get("started_at")
-    if not started and manifest is None:
-        started = "~"  # sorts after any timestamp
     if not started:
         t = _crawl_id_time(run_id)
         started = t.strftime("%Y-%m-%dT%H:%M:%S") if t else ""

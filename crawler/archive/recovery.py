@@ -23,6 +23,7 @@ from datetime import datetime, timezone
 
 from crawler.context import spool_in_use
 from crawler.storage import Store, layout
+from crawler.storage.base import StoredObject, sha256_file
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +150,18 @@ def recover_spool(store: Store, spool_root: Path | None = None, current: str | N
     return recovered
 
 
+def _put(store: Store, path: Path, key: str) -> dict[str, Any]:
+    """Hand a repaired file to the store; when the key is there already (the run died after
+    storing it, before removing its local copy — stored files are complete: they are
+    written under a temporary name or uploaded whole), keep the stored one."""
+    if store.exists(key):
+        obj = StoredObject(key, path.stat().st_size, sha256_file(path))
+        path.unlink()
+        logger.info("recovery: %s was stored already", key)
+        return obj.to_dict()
+    return store.put_file(path, key).to_dict()
+
+
 def _index(warc: Path) -> Path | None:
     """The CDXJ index of a repaired WARC (as a finished run has), beside it; None when it
     cannot be built (the WARC is published anyway; ``crawler index`` rebuilds it)."""
@@ -159,6 +172,7 @@ def _index(warc: Path) -> Path | None:
         write_cdxj(warc, idx)
     except Exception:  # noqa: BLE001
         logger.exception("could not index recovered %s (rebuild with: crawler index)", warc.name)
+        idx.unlink(missing_ok=True)  # an older index would not match the repaired WARC
         return None
     return idx
 
@@ -180,11 +194,10 @@ def recover_folder(store: Store, folder: Path, crawl_id: str,
             if path != final:
                 path.rename(final)
             idx = _index(final)  # first: a local store moves the WARC away
-            obj = store.put_file(final, layout.warc_key(crawl_id, final.name))
-            files.append({"kind": "warc", **obj.to_dict(), "records": records})
+            files.append({"kind": "warc", **_put(store, final, layout.warc_key(crawl_id, final.name)),
+                          "records": records})
             if idx is not None:
-                obj = store.put_file(idx, layout.index_key(crawl_id, final.name))
-                files.append({"kind": "cdxj", **obj.to_dict()})
+                files.append({"kind": "cdxj", **_put(store, idx, layout.index_key(crawl_id, final.name))})
         elif name.startswith("articles-") and name.endswith((".jsonl.gz.open", ".jsonl.gz")):
             m = re.match(r"articles-(\d{4}-\d\d-\d\d)-(.+)-(\d{5})\.jsonl\.gz(\.open)?$", name)
             if not m:
@@ -196,8 +209,7 @@ def recover_folder(store: Store, folder: Path, crawl_id: str,
                 fixed.unlink()
                 continue
             key = layout.article_key(m.group(1), m.group(2), crawl_id, int(m.group(3)))
-            obj = store.put_file(fixed, key)
-            files.append({"kind": "articles", **obj.to_dict(), "records": kept})
+            files.append({"kind": "articles", **_put(store, fixed, key), "records": kept})
         elif name.endswith(".tmp"):
             path.unlink(missing_ok=True)  # a file the crashed run was writing (e.g. an index)
         elif name.endswith(".warc.gz.cdxj"):
@@ -207,16 +219,14 @@ def recover_folder(store: Store, folder: Path, crawl_id: str,
             # complete (indexes are written under a temporary name): the run died after
             # handing the WARC to the store and before the index
             if store.exists(layout.warc_key(crawl_id, warc_name)):
-                obj = store.put_file(path, layout.index_key(crawl_id, warc_name))
-                files.append({"kind": "cdxj", **obj.to_dict()})
+                files.append({"kind": "cdxj", **_put(store, path, layout.index_key(crawl_id, warc_name))})
             else:
                 logger.info("dropping index %s of a WARC that is neither in the spool nor stored", name)
                 path.unlink()
         elif name == ".owner":
             path.unlink()
         elif name == "crawl.log":
-            obj = store.put_file(path, layout.crawl_log_key(crawl_id))
-            files.append({"kind": "crawl-log", **obj.to_dict()})
+            files.append({"kind": "crawl-log", **_put(store, path, layout.crawl_log_key(crawl_id))})
         else:
             logger.info("leaving unknown spool file %s", path)
     return files

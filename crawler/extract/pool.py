@@ -192,7 +192,7 @@ _OPEN_POOLS: weakref.WeakSet = weakref.WeakSet()
 def _kill_open_pools() -> None:
     for pool in list(_OPEN_POOLS):
         try:
-            pool._kill_all()
+            pool._abandon()
         except Exception:  # noqa: BLE001 - at exit: never block it
             pass
 
@@ -716,6 +716,21 @@ class ExtractionPool:
         finally:
             self._kill_all()
             done.set()
+
+    def _abandon(self) -> None:
+        """At interpreter exit, for a pool never closed: stop the I/O thread first (so that it
+        neither replaces the workers being killed nor reports their deaths), then kill."""
+        self._closed = True
+        _OPEN_POOLS.discard(self)
+        loop, thread = self._loop, self._thread
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(loop.stop)
+            except RuntimeError:  # loop already closed
+                pass
+            if thread is not None and thread is not threading.current_thread():
+                thread.join(timeout=2)
+        self._kill_all()
 
     def _kill_all(self) -> None:
         for w in list(self._pool):

@@ -745,7 +745,18 @@ def reprocess(store: Any, crawl_id: str | None = None, since: str | datetime | N
         ok = True
     finally:
         pool.close()
-        if not ok:  # no manifest: leave no half-written parts for spool recovery
+        if not ok:
+            # Parts handed to the store before the failure stay (their records are valid
+            # re-extractions); a "failed" manifest says what they are, so readers rank them as
+            # this run's versions. Half-written parts in the spool are dropped.
+            try:
+                store.put_bytes(layout.manifest_key(run_id), json.dumps({
+                    "crawl_id": run_id, "kind": "reprocess", "status": "failed",
+                    "source_crawl_ids": sources, "extractor_version": extractor_mod.EXTRACTOR_VERSION,
+                    "started_at": started_at, "finished_at": utc_now_iso(), "files": ctx.files,
+                }, indent=2, sort_keys=True).encode("utf-8"))
+            except Exception:  # noqa: BLE001 - the original error matters more
+                logger.warning("could not write the manifest of failed reprocess run %s", run_id)
             ctx.release(remove=True)
         index.close()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -33,6 +33,8 @@ logger = logging.getLogger(__name__)
 LOCK_FILE = ".crawler.lock"
 MARKER_FILE = ".crawler-running.json"
 STATE_NAMES = ("requests.seen", "requests.queue")
+#: what Scrapy's scheduler writes at a graceful close (its disk queues' state)
+QUEUE_STATE = "requests.queue/active.json"
 
 
 class JobDirInUse(ValueError):
@@ -98,6 +100,7 @@ class JobDirGuard:
             raise
         if self.reset_to is not None:
             crawler.stats.set_value("jobdir/reset", 1)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
@@ -108,12 +111,18 @@ class JobDirGuard:
             raise NotConfigured
         return cls(crawler, Path(jobdir))
 
+    def spider_opened(self, spider: Any) -> None:
+        # The scheduler has read the queue's state by now. Scrapy never deletes that file, so
+        # an old one would vouch for a queue that a failed close did not save: remove it, so
+        # that only a state written by this crawl's close counts (see spider_closed).
+        (self.jobdir / QUEUE_STATE).unlink(missing_ok=True)
+
     def spider_closed(self, spider: Any, reason: str) -> None:
         # The scheduler has closed by now. Its disk queue is consistent only if it wrote the
         # queue's state (Scrapy logs a "Scheduler close failure" and goes on otherwise);
         # without a disk queue (e.g. the scrapy-redis scheduler) nothing here can be stale.
         queue = self.jobdir / "requests.queue"
-        if not queue.exists() or (queue / "active.json").exists():
+        if not queue.exists() or (self.jobdir / QUEUE_STATE).exists():
             (self.jobdir / MARKER_FILE).unlink(missing_ok=True)
         else:
             logger.warning("JOBDIR %s: the scheduler did not save its queue; the next crawl will "

@@ -93,12 +93,19 @@ def test_recovery_indexes_spooled_warcs_and_keeps_an_index_whose_warc_was_stored
     data = warc.read_bytes()
     (spool / (open_name + ".open")).write_bytes(data[: len(data) - 100])
     (spool / (open_name + ".cdxj.123.tmp")).write_text("half")
+    # 3: a WARC closed and stored, whose local copy was not removed yet (crash in between)
+    both_name = "news-1-00003.warc.gz"
+    (spool / both_name).write_bytes(data)
+    (tmp_path / both_name).write_bytes(data)
+    store.put_file(tmp_path / both_name, layout.warc_key(crawl_id, both_name))
 
     assert recover_spool(store) == [crawl_id]
     manifest = json.loads((tmp_path / "store" / layout.manifest_key(crawl_id)).read_text())
     kinds = sorted((f["kind"], f["key"].rsplit("/", 1)[1]) for f in manifest["files"])
-    assert kinds == [("cdxj", stored_name + ".cdxj"), ("cdxj", open_name + ".cdxj"), ("warc", open_name)]
-    for name in (stored_name, open_name):
+    assert kinds == [("cdxj", stored_name + ".cdxj"), ("cdxj", open_name + ".cdxj"), ("cdxj", both_name + ".cdxj"),
+                     ("warc", open_name), ("warc", both_name)]
+    assert (tmp_path / "store" / layout.warc_key(crawl_id, both_name)).read_bytes() == data
+    for name in (stored_name, open_name, both_name):
         idx = (tmp_path / "store" / layout.index_key(crawl_id, name)).read_text().splitlines(keepends=True)
         assert idx and idx == index_warc(store.local_path(layout.warc_key(crawl_id, name)))
     assert not spool.exists()  # nothing left behind

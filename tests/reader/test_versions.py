@@ -50,6 +50,8 @@ def write_reprocess(store, run_id, records, version, *, manifest=True, started=N
         files.append({"key": key, "kind": "articles", "records": len(recs), "size": len(data)})
     if manifest:
         now = utc_now_iso()  # finished after the runs written before it
+        if started is None and run_id[:8].isdigit():  # started when its id says
+            started = f"{run_id[:4]}-{run_id[4:6]}-{run_id[6:8]}T{run_id[9:11]}:{run_id[11:13]}:{run_id[13:15]}Z"
         m = {"crawl_id": run_id, "status": status, "started_at": started or now, "finished_at": now,
              "files": files}
         if kind:
@@ -208,3 +210,15 @@ def test_a_recovered_reprocess_run_is_recognised(tmp_path):
     got = _by_id(read_articles(tmp_path))
     assert len(got) == 2 and got[originals[0]["id"]]["extractor_version"] == "2.0"
     assert [r["extractor_version"] for r in read_articles(tmp_path, crawl_id=CRAWL)].count("2.0") == 1
+
+
+def test_an_abandoned_reprocess_does_not_outrank_later_ones(tmp_path):
+    """A reprocess that died before writing its manifest ranks by the time in its id: a
+    reprocess that started later (and finished) wins over it."""
+    write_run(tmp_path, CRAWL, PAGES[:2])
+    originals = _records(tmp_path, CRAWL)
+    write_reprocess(tmp_path, REPROCESS_1, originals, "abandoned", manifest=False)
+    write_reprocess(tmp_path, REPROCESS_2, originals[:1], "later")
+    got = _by_id(read_articles(tmp_path))
+    assert got[originals[0]["id"]]["extractor_version"] == "later"
+    assert got[originals[1]["id"]]["extractor_version"] == "abandoned"  # the newest it has

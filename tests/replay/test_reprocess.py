@@ -267,3 +267,38 @@ def test_cli_help_has_examples(capsys):
         assert exc.value.code == 0
         out = capsys.readouterr().out
         assert "examples:" in out and f"crawler {command} " in out
+
+
+def test_a_failed_reprocess_leaves_a_failed_manifest(demo, no_network, monkeypatch, tmp_path):
+    """A reprocess that fails midway has handed some parts to the store already: a manifest
+    with status "failed" says what they are, so readers rank them as that run's versions."""
+    import shutil
+
+    from crawler.reader import read_articles
+    from crawler.replay import reprocess as rp
+    from crawler.storage.articles import ArticleSink
+
+    store = tmp_path / "copy"
+    shutil.copytree(demo["store"], store)
+    real_init = ArticleSink.__init__
+    monkeypatch.setattr(ArticleSink, "__init__", lambda self, ctx, **kw: real_init(self, ctx, max_records=2))
+    real_results = rp._ordered_results
+
+    def failing(*args, **kwargs):
+        for n, item in enumerate(real_results(*args, **kwargs)):
+            if n == 40:
+                raise RuntimeError("disk on fire")
+            yield item
+
+    monkeypatch.setattr(rp, "_ordered_results", failing)
+    before = {p.name for p in (store / "manifests").glob("*.json")}
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        rp.reprocess(open_store(store), crawl_id=demo["crawl_id"], workers=0)
+    (new,) = {p.name for p in (store / "manifests").glob("*.json")} - before
+    m = json.loads((store / "manifests" / new).read_text())
+    assert (m["kind"], m["status"], m["source_crawl_ids"]) == ("reprocess", "failed", [demo["crawl_id"]])
+    assert m["files"] and all((store / f["key"]).exists() for f in m["files"])
+    ids = [r["id"] for r in read_articles(store)]
+    assert len(ids) == len(set(ids))
+    assert not list((store / ".spool").glob(f"{m['crawl_id']}*"))
+    assert not no_network

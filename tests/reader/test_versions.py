@@ -222,3 +222,21 @@ def test_an_abandoned_reprocess_does_not_outrank_later_ones(tmp_path):
     got = _by_id(read_articles(tmp_path))
     assert got[originals[0]["id"]]["extractor_version"] == "later"
     assert got[originals[1]["id"]]["extractor_version"] == "abandoned"  # the newest it has
+
+
+def test_an_unsorted_listing_is_reported(store, caplog):
+    """Store.list must return sorted keys (S3 general-purpose buckets do; S3 Express
+    directory buckets do not): a listing out of order is said, not silently half-handled."""
+    path, _ = store
+
+    class Shuffled(StreamingStore):
+        def list(self, prefix=""):
+            return iter(sorted(self.inner.list(prefix), key=lambda k: k.rsplit("/", 1)[-1]))  # by file name
+
+    with caplog.at_level("WARNING", logger="crawler.reader"):
+        list(read_articles(Shuffled(LocalStore(path))))
+    assert "out of order" in caplog.text
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="crawler.reader"):
+        list(read_articles(StreamingStore(LocalStore(path))))
+    assert "out of order" not in caplog.text

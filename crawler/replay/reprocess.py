@@ -630,12 +630,15 @@ def previous_records(store: Any, crawl_ids: Iterable[str]) -> dict[str, str]:
         if not m:
             continue
         cid = str(m.get("crawl_id") or key.rsplit("/", 1)[-1][:-5])
-        if m.get("kind") == "reprocess":
+        reprocess = m.get("kind") == "reprocess"
+        if reprocess:
             if not wanted & set(m.get("source_crawl_ids") or []):
                 continue
         elif cid not in wanted:
-            continue
-        runs.append((version_rank(cid, m.get("kind") == "reprocess", m), m))
+            if m.get("status") != "recovered" or m.get("kind"):
+                continue
+            reprocess = True  # a crashed run of another id: any records of these crawls it holds are re-extractions
+        runs.append((version_rank(cid, reprocess, m), m))
     out: dict[str, str] = {}
     for _, m in sorted(runs, key=lambda r: r[0]):  # the order readers give versions in
         for f in m.get("files", []):

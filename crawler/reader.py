@@ -349,13 +349,14 @@ def _read(st: Store, runs: list[dict[str, Any]] | None, lo: _Bound | None, hi: _
         keys: Iterable[ArticleKey] = _article_keys(st, lo, hi, sites)
     else:
         keys = _manifest_keys(st, runs, lo, hi, sites)
+    known = _Runs(st)  # manifests, read once if the version logic needs them
     if crawl_id is not None:
-        runs_of, is_reprocess = _runs_holding(st, crawl_id)
+        runs_of, is_reprocess = _runs_holding(known, crawl_id)
         keys = (ak for ak in keys if runs_of(ak.crawl_id))
         latest = latest and not is_reprocess  # a reprocess run's own output, as it wrote it
     ts_lo = _ts_key(lo.ts) if lo and lo.ts else None
     ts_hi = _ts_key(hi.ts) if hi and hi.ts else None
-    versioned = _latest_versions(st, keys, by_partition=runs is None) if latest else (
+    versioned = _latest_versions(st, keys, by_partition=runs is None, runs=known) if latest else (
         (ak, None) for ak in keys)
     for ak, stale in versioned:
         for line in _iter_lines(st, ak.key):
@@ -376,28 +377,43 @@ def _read(st: Store, runs: list[dict[str, Any]] | None, lo: _Bound | None, hi: _
 
 
 # --------------------------------------------------------------------------- versions
-def _runs_holding(st: Store, crawl_id: str) -> tuple[Any, bool]:
+class _Runs:
+    """What the version logic needs of the run manifests, read once, on first use."""
+
+    def __init__(self, st: Store):
+        self.st = st
+        self._by_id: dict[str, dict[str, Any]] | None = None
+
+    def all(self) -> dict[str, dict[str, Any]]:
+        if self._by_id is None:
+            self._by_id = {str(m["crawl_id"]): {k: m.get(k) for k in
+                                                 ("kind", "status", "started_at", "source_crawl_ids")}
+                           for m in _iter_manifests(self.st)}
+        return self._by_id
+
+    def described(self, run_id: str) -> dict[str, Any] | None:
+        """The run's manifest if it says what the run was: not for a run without one (still
+        running, or abandoned) nor for one written by crash recovery (which cannot know)."""
+        m = self.all().get(run_id)
+        return m if m is not None and (m.get("kind") or m.get("status") != "recovered") else None
+
+
+def _runs_holding(runs: _Runs, crawl_id: str) -> tuple[Any, bool]:
     """A predicate on part run ids — may the run's parts hold records of ``crawl_id``'s
     captures? — and whether ``crawl_id`` is itself a reprocess run.  For a crawl: the run
-    itself, the reprocess runs whose manifest names it as a source, and runs without a
-    manifest (a reprocess still running); the records are then filtered by their
-    ``crawl_id``.  For a reprocess run: its own parts."""
-    with_manifest: set[str] = set()
-    sources: set[str] = {crawl_id}
-    for m in _iter_manifests(st):
-        cid = str(m["crawl_id"])
-        if m.get("status") == "recovered" and not m.get("kind"):
-            continue  # a crashed run, crawl or reprocess: its records tell (as with no manifest)
-        with_manifest.add(cid)
-        if cid == crawl_id and m.get("kind") == "reprocess":
-            return (lambda run: run == crawl_id), True
-        if m.get("kind") == "reprocess" and crawl_id in (m.get("source_crawl_ids") or []):
-            sources.add(cid)
-    return (lambda run: run in sources or run not in with_manifest), False
+    itself, the reprocess runs whose manifest names it as a source, and runs whose manifest
+    does not say what they were (see :meth:`_Runs.described`); the records are then
+    filtered by their ``crawl_id``.  For a reprocess run: its own parts."""
+    own = runs.described(crawl_id)
+    if own is not None and own.get("kind") == "reprocess":
+        return (lambda run: run == crawl_id), True
+    sources = {crawl_id} | {cid for cid, m in runs.all().items()
+                            if m.get("kind") == "reprocess" and crawl_id in (m.get("source_crawl_ids") or [])}
+    return (lambda run: run in sources or runs.described(run) is None), False
 
 
-def _latest_versions(st: Store, keys: Iterable[ArticleKey], *, by_partition: bool
-                     ) -> Iterator[tuple[ArticleKey, set[str] | None]]:
+def _latest_versions(st: Store, keys: Iterable[ArticleKey], *, by_partition: bool,
+                     runs: _Runs | None = None) -> Iterator[tuple[ArticleKey, set[str] | None]]:
     """Each key with the ids of its records that a newer version replaces (None: none).
 
     Only ``crawler reprocess`` writes a record ``id`` again: it keeps the capture's id
@@ -413,20 +429,16 @@ def _latest_versions(st: Store, keys: Iterable[ArticleKey], *, by_partition: boo
     the look-ahead holds the ids of one partition at a time; otherwise (``since``, run by
     run) the keys are collected first and the look-ahead covers all of them.
     """
-    manifests: dict[str, dict[str, Any]] | None = None
+    runs = runs or _Runs(st)
     ranks: dict[str, tuple] = {}
 
     def rank_of(ak: ArticleKey) -> tuple:
-        nonlocal manifests
         if ak.crawl_id in ranks:
             return ranks[ak.crawl_id]
-        if manifests is None:
-            manifests = {str(m["crawl_id"]): {k: m.get(k) for k in ("kind", "status", "started_at")}
-                         for m in _iter_manifests(st)}
-        m = manifests.get(ak.crawl_id)
-        if m is not None and (m.get("kind") or m.get("status") != "recovered"):
+        m = runs.described(ak.crawl_id)
+        if m is not None:
             reprocess = m.get("kind") == "reprocess"
-        else:  # no manifest, or a recovered one (which does not say): look at one record
+        else:  # the manifest does not say (or there is none): look at one record
             reprocess = False
             for line in _iter_lines(st, ak.key):
                 try:
@@ -434,7 +446,7 @@ def _latest_versions(st: Store, keys: Iterable[ArticleKey], *, by_partition: boo
                 except ValueError:
                     pass
                 break
-        ranks[ak.crawl_id] = version_rank(ak.crawl_id, reprocess, m)
+        ranks[ak.crawl_id] = version_rank(ak.crawl_id, reprocess, runs.all().get(ak.crawl_id))
         return ranks[ak.crawl_id]
 
     def stale_of(group: list[ArticleKey]) -> dict[str, set[str] | None]:

@@ -61,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="allow private, loopback and link-local addresses (refused by default)")
     crawl.add_argument("--since", metavar="WHEN", help="sitemap window: '2d', '12h' or an ISO date")
     crawl.add_argument("--no-robots", action="store_true", help="do not obey robots.txt (use with care)")
+    crawl.add_argument("--no-resources", action="store_true",
+                       help="do not fetch page resources (stylesheets, images, scripts, fonts, icons)")
     crawl.add_argument("--crawl-id", metavar="ID", help="use this crawl id instead of a generated one")
     crawl.add_argument("-s", "--set", action="append", type=parse_setting, default=[], metavar="NAME=VALUE",
                        help="override a Scrapy/crawler setting (JSON values accepted)")

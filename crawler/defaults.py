@@ -34,6 +34,9 @@ CRAWLER_MAX_REPEATED_SEGMENTS = 2
 CRAWLER_MAX_QUERY_VARIANTS = 50
 CRAWLER_MAX_PAGES_PER_HOST = 50000
 CRAWLER_MAX_LINKS_PER_PAGE = 5000   # links followed per page (link floods)
+CRAWLER_RESOURCES = True         # fetch what each HTML page needs to render (--no-resources: off)
+CRAWLER_RESOURCES_MAX_PER_PAGE = 200          # resources requested per page or stylesheet
+CRAWLER_RESOURCES_MAX_SIZE = 10 * 1024 * 1024  # bytes per resource (larger ones are cut)
 
 # --- politeness ---------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -100,6 +103,10 @@ ARTICLES_PART_MAX_RECORDS = 50000
 # --- components ---------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     "crawler.discovery.netguard.NetGuardMiddleware": 50,
+    # robots.txt of every host, CDNs of page resources included (crawler/discovery/robots.py)
+    "crawler.discovery.robots.OffsiteRobotsMiddleware": 45,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.discovery.robots.RobotsTxtMiddleware": 100,
     "crawler.discovery.politeness.PolitenessMiddleware": 560,
 }
 EXTENSIONS = {
@@ -110,6 +117,9 @@ EXTENSIONS = {
     "crawler.extensions.GcTuning": 1002,
     "crawler.schedule.jobdir.JobDirGuard": 1003,  # only with JOBDIR
     "scrapy.extensions.telnet.TelnetConsole": None,
+    # --max-pages (CLOSESPIDER_PAGECOUNT) counts pages, not page resources
+    "scrapy.extensions.closespider.CloseSpider": None,
+    "crawler.discovery.resources.PageCountCloseSpider": 0,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractionPipeline": 100,

@@ -54,6 +54,8 @@ def register(subparsers: Any) -> None:
     run.add_argument("job", metavar="JOB", help="job name (settings/jobs/JOB.toml) or path to a job file")
     run.add_argument("--dry-run", action="store_true", help="validate the job, print the resolved settings, exit")
     run.add_argument("--jobs-dir", metavar="DIR", help="where job names are looked up (default settings/jobs)")
+    run.add_argument("--no-resources", action="store_true",
+                     help="do not fetch page resources (overrides the job's [resources] enabled)")
     run.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     run.set_defaults(handler=cmd_run)
 
@@ -101,13 +103,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             "seeds": seeds,
             "schedule": job.schedule.model_dump() if job.schedule else None,
             "next_run": (lambda d: d.isoformat() if d else None)(next_run(job)) if job.schedule else None,
-            "settings": job.to_overrides(),
+            "settings": {**job.to_overrides(),
+                         **({"CRAWLER_RESOURCES": False} if getattr(args, "no_resources", False) else {})},
             "command": crawl_command(job, "<crawl-id>", args.verbose)[1:],
         }
         print(json.dumps(out, indent=2, default=str))
         return 0
     _setup_logging(args.verbose)
-    return run_job(job, args.verbose)
+    extra = {"CRAWLER_RESOURCES": False} if getattr(args, "no_resources", False) else None
+    return run_job(job, args.verbose, extra_overrides=extra)
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:

@@ -129,6 +129,14 @@ class Limits(_Section):
     timeout: float | None = Field(None, gt=0, description="seconds per download")
 
 
+class Resources(_Section):
+    """Page resources (stylesheets, images, scripts, fonts, icons of each archived page)."""
+
+    enabled: bool | None = None
+    max_per_page: int | None = Field(None, ge=0, description="resources per page; 0 = no limit")
+    max_size: int | None = Field(None, ge=0, description="bytes per resource; 0 = no limit")
+
+
 class Politeness(_Section):
     concurrency_per_host: int | None = Field(None, ge=1)
     delay: float | None = Field(None, ge=0)
@@ -243,6 +251,7 @@ class Job(_Section):
     politeness: Politeness = Field(default_factory=Politeness)
     schedule: Schedule | None = None
     recrawl: Recrawl = Field(default_factory=Recrawl)
+    resources: Resources = Field(default_factory=Resources)
     settings: dict[str, Any] = Field(default_factory=dict)
 
     _path: Path | None = PrivateAttr(default=None)
@@ -331,6 +340,9 @@ class Job(_Section):
             ("AUTOTHROTTLE_ENABLED", pol.autothrottle), ("ROBOTSTXT_OBEY", pol.obey_robots),
             ("CRAWLER_CONTACT_URL", pol.contact_url),
             ("CRAWLER_RECRAWL_YOUNGER_THAN", rc.refetch_younger_than),
+            ("CRAWLER_RESOURCES", self.resources.enabled),
+            ("CRAWLER_RESOURCES_MAX_PER_PAGE", self.resources.max_per_page),
+            ("CRAWLER_RESOURCES_MAX_SIZE", self.resources.max_size),
         ]
         for key, value in pairs:
             if value is not None:

@@ -9,7 +9,8 @@ scripts touch one slot)::
     newsarchiver:crawl:{J}:seeds           set of seed URLs (for the manifest)
     newsarchiver:crawl:{J}:domains         set of registered domains in scope (from the seeds)
     newsarchiver:crawl:{J}:start_urls      scrapy-redis start-URL list: JSON {"url":..,"meta":{..}}
-    newsarchiver:crawl:{J}:requests        scrapy-redis priority queue (the shared frontier)
+    newsarchiver:crawl:{J}:requests        the shared frontier: a sorted set, score -priority * 2**40 + push_seq
+    newsarchiver:crawl:{J}:push_seq        sequence of pushes (FIFO among equal priorities)
     newsarchiver:crawl:{J}:dupefilter      scrapy-redis request fingerprints
     newsarchiver:crawl:{J}:workers         hash worker name -> {index, host, pid, started_at}
     newsarchiver:crawl:{J}:hb:<worker>     heartbeat, expires after CRAWLER_WORKER_TIMEOUT
@@ -85,6 +86,15 @@ end
 return false
 """
 
+# Queue a request in FIFO order within its priority (the sequence breaks ties; the
+# member is the serialized request, so an identical copy only moves to the back).
+_PUSH_LUA = """
+local seq = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[1], -tonumber(ARGV[1]) * 1099511627776 + seq, ARGV[2])
+redis.call('INCR', KEYS[3])
+return seq
+"""
+
 # Put every in-flight request of a worker back into the queue (no dupefilter).
 _REQUEUE_LUA = """
 local all = redis.call('HGETALL', KEYS[1])
@@ -130,7 +140,7 @@ class Keys:
         for name in ("crawl_id", "started_at", "seeded", "seeds", "domains", "start_urls", "requests",
                      "dupefilter", "workers", "worker_seq", "idle", "inflight_seq", "epoch", "files",
                      "parts", "closed", "requeued", "finished", "merge", "dead", "claimed", "dropped",
-                     "robots", "robots_lock"):
+                     "robots", "robots_lock", "push_seq"):
             setattr(self, name, f"{p}:{name}")
 
     def hb(self, worker: str) -> str:
@@ -145,7 +155,7 @@ class Keys:
                 self.requests, self.dupefilter, self.workers, self.worker_seq, self.idle,
                 self.inflight_seq, self.epoch, self.files, self.parts, self.closed, self.requeued,
                 self.finished, self.dead, self.claimed, self.dropped, self.robots,
-                self.robots_lock]
+                self.robots_lock, self.push_seq]
         for w in workers:
             keys += [self.hb(w), self.inflight(w)]
         return keys
@@ -176,6 +186,7 @@ class Coordinator:
         self.closing = False
         self._pop = self.client.register_script(_POP_LUA)
         self._requeue = self.client.register_script(_REQUEUE_LUA)
+        self._push = self.client.register_script(_PUSH_LUA)
         self._quiet_since: float | None = None
         self._quiet_epoch: bytes | None = None
         self.crawl_id: str | None = None
@@ -330,11 +341,11 @@ class Coordinator:
         return urls
 
     # -- queue -------------------------------------------------------------------------
-    def push(self, queue_key: str, data: bytes, score: float) -> None:
-        pipe = self.client.pipeline(transaction=False)
-        pipe.execute_command("ZADD", queue_key, score, data)
-        pipe.incr(self.keys.epoch)
-        pipe.execute()
+    def push(self, queue_key: str, data: bytes, priority: int) -> None:
+        """Queue a request: higher ``priority`` first, first in first out among equals
+        (score ``-priority * 2**40 + sequence``; priorities are small integers, see
+        :mod:`crawler.discovery.priorities`, so the score stays exact in a double)."""
+        self._push(keys=[queue_key, self.keys.push_seq, self.keys.epoch], args=[int(priority), data])
 
     def pop(self, queue_key: str) -> tuple[str, bytes] | None:
         res = self._pop(keys=[queue_key, self.keys.inflight(self.worker), self.keys.inflight_seq,

@@ -14,6 +14,7 @@ from crawler.storage import uploader
 from crawler.distributed import cli as distributed_cli  # distributed crawls (scrapy-redis)
 from crawler.replay import cli as replay_cli
 from crawler.search import cli as search_cli
+from crawler.dashboard import cli as dashboard_cli
 
 EPILOG = """examples:
   crawler crawl https://news.example.com/ --max-pages 500
@@ -107,6 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     distributed_cli.register(sub)  # crawler worker / enqueue, crawl --redis
     replay_cli.register(sub)  # crawler reprocess / recrawl-offline
     search_cli.register(sub)  # crawler search
+    dashboard_cli.register(sub)  # crawler dashboard
     return parser
 
 

@@ -22,7 +22,7 @@ def parse_setting(value: str) -> tuple[str, Any]:
 def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The settings given by the options that ``crawler crawl`` and ``crawler worker``
     share (``--store``, ``--max-pages``, ``--depth``, ``--allow-private``, ``--since``,
-    ``--no-robots``, ``--crawl-id``); options a command does not have are skipped."""
+    ``--no-robots``, ``--crawl-id``, ``--browser``); options a command does not have are skipped."""
     out: dict[str, Any] = {"CRAWLER_STORE": args.store}
     if getattr(args, "max_pages", None):
         out["CRAWLER_MAX_PAGES"] = args.max_pages
@@ -36,4 +36,10 @@ def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
         out["ROBOTSTXT_OBEY"] = False
     if getattr(args, "crawl_id", None):
         out["CRAWLER_CRAWL_ID"] = args.crawl_id
+    if getattr(args, "browser", False):
+        out["CRAWLER_BROWSER"] = True
     return out
+
+
+BROWSER_HELP = ("render each HTML page in headless Chromium and archive every request it makes, "
+                "plus a screenshot (needs the [browser] extra and the chromium package)")

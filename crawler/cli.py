@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from crawler.cliargs import BROWSER_HELP, parse_setting, run_overrides
+from crawler.cliargs import BROWSER_HELP, add_metrics_args, parse_setting, run_overrides
 from crawler import __version__
 from crawler.schedule import cli as schedule_cli
 from crawler import readcli
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("-s", "--set", action="append", type=parse_setting, default=[], metavar="NAME=VALUE",
                        help="override a Scrapy/crawler setting (JSON values accepted)")
     crawl.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    add_metrics_args(crawl)
 
     demo = sub.add_parser("demo", help="serve the bundled demo news site and crawl it",
                           description="Start the demo news site on 127.0.0.1, crawl it, print a summary.")

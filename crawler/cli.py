@@ -13,6 +13,7 @@ from crawler import readcli
 from crawler.storage import uploader
 from crawler.distributed import cli as distributed_cli  # distributed crawls (scrapy-redis)
 from crawler.replay import cli as replay_cli
+from crawler.search import cli as search_cli
 
 EPILOG = """examples:
   crawler crawl https://news.example.com/ --max-pages 500
@@ -106,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     readcli.register(sub)
     distributed_cli.register(sub)  # crawler worker / enqueue, crawl --redis
     replay_cli.register(sub)  # crawler reprocess / recrawl-offline
+    search_cli.register(sub)  # crawler search
     return parser
 
 

@@ -69,20 +69,8 @@ def _latest_versions(st: Store, keys: Iterable[ArticleKey], *, by_partition: boo
     ranks: dict[str, tuple] = {}
 
     def rank_of(ak: ArticleKey) -> tuple:
-        if ak.crawl_id in ranks:
-            return ranks[ak.crawl_id]
-        m = runs.described(ak.crawl_id)
-        if m is not None:
-            reprocess = m.get("kind") == "reprocess"
-        else:  # the manifest does not say (or there is none): look at one record
-            reprocess = False
-            for line in _iter_lines(st, ak.key):
-                try:
-                    reprocess = json.loads(line).get("crawl_id") != ak.crawl_id
-                except ValueError:
-                    pass
-                break
-        ranks[ak.crawl_id] = version_rank(ak.crawl_id, reprocess, runs.all().get(ak.crawl_id))
+        if ak.crawl_id not in ranks:
+            ranks[ak.crawl_id] = part_rank(st, runs, ak)
         return ranks[ak.crawl_id]
 
     def stale_of(group: list[ArticleKey]) -> dict[str, set[str] | None]:
@@ -134,6 +122,25 @@ def _latest_versions(st: Store, keys: Iterable[ArticleKey], *, by_partition: boo
         stale_by.update(stale_of(group))
     for ak in collected:
         yield ak, stale_by.get(ak.key)
+
+
+def part_rank(st: Store, runs: _Runs, ak: ArticleKey) -> tuple:
+    """The :func:`version_rank` of the records of part ``ak``: whether its run is a
+    reprocess comes from the run's manifest, or, when the manifest does not say (none
+    yet, or ``recovered``), from its first record (a reprocess keeps the capture's
+    ``crawl_id``, which is then not the part's run)."""
+    m = runs.described(ak.crawl_id)
+    if m is not None:
+        reprocess = m.get("kind") == "reprocess"
+    else:
+        reprocess = False
+        for line in _iter_lines(st, ak.key):
+            try:
+                reprocess = json.loads(line).get("crawl_id") != ak.crawl_id
+            except ValueError:
+                pass
+            break
+    return version_rank(ak.crawl_id, reprocess, runs.all().get(ak.crawl_id))
 
 
 def version_rank(run_id: str, reprocess: bool, manifest: dict[str, Any] | None) -> tuple:

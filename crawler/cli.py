@@ -6,13 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from crawler.cliargs import parse_setting, run_overrides
+from crawler.cliargs import add_metrics_args, parse_setting, run_overrides
 from crawler import __version__
 from crawler.schedule import cli as schedule_cli
 from crawler import readcli
 from crawler.storage import uploader
 from crawler.distributed import cli as distributed_cli  # distributed crawls (scrapy-redis)
 from crawler.replay import cli as replay_cli
+from crawler.search import cli as search_cli
 
 EPILOG = """examples:
   crawler crawl https://news.example.com/ --max-pages 500
@@ -66,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("-s", "--set", action="append", type=parse_setting, default=[], metavar="NAME=VALUE",
                        help="override a Scrapy/crawler setting (JSON values accepted)")
     crawl.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    add_metrics_args(crawl)
 
     demo = sub.add_parser("demo", help="serve the bundled demo news site and crawl it",
                           description="Start the demo news site on 127.0.0.1, crawl it, print a summary.")
@@ -105,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     readcli.register(sub)
     distributed_cli.register(sub)  # crawler worker / enqueue, crawl --redis
     replay_cli.register(sub)  # crawler reprocess / recrawl-offline
+    search_cli.register(sub)  # crawler search
     return parser
 
 

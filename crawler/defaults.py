@@ -120,6 +120,7 @@ EXTENSIONS = {
     "crawler.extensions.Progress": 1001,
     "crawler.extensions.GcTuning": 1002,
     "crawler.schedule.jobdir.JobDirGuard": 1003,  # only with JOBDIR
+    "crawler.metrics.crawl.CrawlMetrics": 1004,  # only with CRAWLER_METRICS_PORT
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 ITEM_PIPELINES = {
@@ -131,6 +132,10 @@ SCRAPER_SLOT_MAX_ACTIVE_SIZE = 20 * 1024 * 1024  # responses waiting for extract
 
 #: gen0/gen1/gen2 thresholds of the garbage collector during the crawl ([] = Python's defaults)
 CRAWLER_GC_THRESHOLDS = [20000, 20, 50]
+
+# --- metrics (crawler.metrics) -----------------------------------------------------
+CRAWLER_METRICS_PORT = 0          # Prometheus /metrics on this port while the crawl runs; 0 = off
+CRAWLER_METRICS_HOST = "127.0.0.1"  # address it binds (0.0.0.0 to be scraped from elsewhere)
 
 LOG_LEVEL = "INFO"
 LOG_INSTALL_ROOT_HANDLER = True

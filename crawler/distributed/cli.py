@@ -5,7 +5,7 @@ Wired into :mod:`crawler.cli` by :func:`register` and :data:`HANDLERS`.
 
 from __future__ import annotations
 
-from crawler.cliargs import parse_setting
+from crawler.cliargs import add_metrics_args, parse_setting
 
 import argparse
 import json
@@ -63,6 +63,7 @@ def register(sub: Any) -> None:
     worker.add_argument("-s", "--set", action="append", type=parse_setting, default=[], metavar="NAME=VALUE",
                         help="override a Scrapy/crawler setting (JSON values accepted)")
     worker.add_argument("-v", "--verbose", action="count", default=0)
+    add_metrics_args(worker)
 
     enq = sub.add_parser("enqueue", help="add seed URLs to a distributed crawl",
                          description="Push seeds (JSON start-URL items) to the job's Redis start-URL list.",

@@ -39,7 +39,7 @@ def metrics_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The settings given by the options that ``crawler crawl`` and ``crawler worker``
     share (``--store``, ``--max-pages``, ``--depth``, ``--allow-private``, ``--since``,
-    ``--no-robots``, ``--crawl-id``); options a command does not have are skipped."""
+    ``--no-robots``, ``--crawl-id``, ``--browser``); options a command does not have are skipped."""
     out: dict[str, Any] = {"CRAWLER_STORE": args.store}
     if getattr(args, "max_pages", None):
         out["CRAWLER_MAX_PAGES"] = args.max_pages
@@ -53,5 +53,11 @@ def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
         out["ROBOTSTXT_OBEY"] = False
     if getattr(args, "crawl_id", None):
         out["CRAWLER_CRAWL_ID"] = args.crawl_id
+    if getattr(args, "browser", False):
+        out["CRAWLER_BROWSER"] = True
     out.update(metrics_overrides(args))
     return out
+
+
+BROWSER_HELP = ("render each HTML page in headless Chromium and archive every request it makes, "
+                "plus a screenshot (needs the [browser] extra and the chromium package)")

@@ -79,6 +79,12 @@ def run_worker(overrides: dict[str, Any], *, verbose: int = 0, seeds: list[str] 
 
     overrides = dict(overrides)
     base = build_settings(overrides, verbose)
+    from crawler.runner import CrawlSetupError, check_browser
+
+    try:
+        check_browser(base)
+    except CrawlSetupError as exc:
+        raise ValueError(str(exc)) from None
     url = base.get("CRAWLER_REDIS_URL")
     if not url:
         raise ValueError("no Redis URL (--redis / CRAWLER_REDIS_URL)")

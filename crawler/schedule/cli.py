@@ -56,6 +56,8 @@ def register(subparsers: Any) -> None:
     run.add_argument("job", metavar="JOB", help="job name (settings/jobs/JOB.toml) or path to a job file")
     run.add_argument("--dry-run", action="store_true", help="validate the job, print the resolved settings, exit")
     run.add_argument("--jobs-dir", metavar="DIR", help="where job names are looked up (default settings/jobs)")
+    run.add_argument("--browser", action="store_true",
+                     help="render pages in headless Chromium (as the job key browser.enabled = true)")
     run.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     add_metrics_args(run)
     run.set_defaults(handler=cmd_run)
@@ -90,6 +92,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         job = load_job(args.job, _jobs_dir(args))
+        if getattr(args, "browser", False):
+            job.browser.enabled = True
         if args.dry_run:
             seeds = job.seeds_list()
     except (JobError, OSError) as exc:

@@ -13,6 +13,7 @@ from crawler import readcli
 from crawler.storage import uploader
 from crawler.distributed import cli as distributed_cli  # distributed crawls (scrapy-redis)
 from crawler.replay import cli as replay_cli
+from crawler.replay import qacli
 from crawler.search import cli as search_cli
 
 EPILOG = """examples:
@@ -25,6 +26,7 @@ EPILOG = """examples:
   crawler articles --since RUN_ID --format csv --out new.csv
   crawler stats
   crawler replay                     # browse the archive in pywb on 127.0.0.1:8080
+  crawler qa                         # replay check: missing resources, pixel difference
   crawler export wacz --crawl ID --out crawl.wacz
   crawler reprocess --crawl ID       # re-extract articles from the WARCs, no network
   crawler worker --redis redis://host:6379/0 --store s3://bucket/prefix   # join a distributed crawl
@@ -108,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     readcli.register(sub)
     distributed_cli.register(sub)  # crawler worker / enqueue, crawl --redis
     replay_cli.register(sub)  # crawler reprocess / recrawl-offline
+    qacli.register(sub)  # crawler qa (replay check)
     search_cli.register(sub)  # crawler search
     return parser
 

@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--seeds-file", metavar="F", help="file with one seed URL per line (# comments)")
     crawl.add_argument("--store", metavar="URI", default="./archive",
                        help="local folder, file:// URI or s3://bucket/prefix (default ./archive)")
-    crawl.add_argument("--max-pages", type=int, metavar="N", help="stop after N fetched pages")
+    crawl.add_argument("--max-pages", type=int, metavar="N",
+                       help="exact budget of N fetches (robots.txt, redirects, retries included)")
     crawl.add_argument("--depth", type=int, metavar="N", help="max link hops from a seed (sitemaps/feeds count as 1)")
     crawl.add_argument("--allow-private", action="store_true",
                        help="allow private, loopback and link-local addresses (refused by default)")

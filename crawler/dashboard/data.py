@@ -194,4 +194,26 @@ class StoreView:
                 "workers": int(s.get("newsarchiver_extraction_workers", 0)),
                 "pending_uploads": int(s.get("newsarchiver_pending_uploads", 0)),
             })
+        seen = {c.get("crawl_id") for c in out}
+        out += [c for c in self.spooling() if c["crawl_id"] not in seen]
+        return out
+
+    def spooling(self) -> list[dict[str, Any]]:
+        """Crawls writing on this machine without a metrics endpoint: their spool folder is
+        held by a live process (the owner lock); what they have written so far."""
+        from crawler.context import OWNER_FILE, spool_in_use
+        from crawler.storage.base import LocalStore
+
+        root = getattr(self.store, "spool_root", None)
+        if root is None and isinstance(self.store, LocalStore):
+            root = self.store.root / ".spool"
+        out: list[dict[str, Any]] = []
+        if root is None or not root.is_dir():
+            return out
+        for folder in sorted(root.iterdir()):
+            if not (folder / OWNER_FILE).exists() or not spool_in_use(folder):
+                continue
+            files = [f for f in folder.rglob("*") if f.is_file() and f.name != OWNER_FILE]
+            out.append({"crawl_id": folder.name, "spool": True, "files": len(files),
+                        "bytes": sum(f.stat().st_size for f in files)})
         return out

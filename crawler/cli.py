@@ -8,8 +8,8 @@ import sys
 import traceback
 from typing import Any
 
-from crawler.cliargs import (CliParser, non_negative_int, parse_setting, port_number, run_overrides,
-                             since_window)
+from crawler.cliargs import (BROWSER_HELP, CliParser, add_metrics_args, non_negative_int, parse_setting,
+                             port_number, run_overrides, since_window)
 from crawler import __version__
 from crawler.exitcodes import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_STORE, EXIT_USAGE
 from crawler.schedule import cli as schedule_cli
@@ -17,6 +17,7 @@ from crawler import readcli
 from crawler.storage import uploader
 from crawler.distributed import cli as distributed_cli  # distributed crawls (scrapy-redis)
 from crawler.replay import cli as replay_cli
+from crawler.search import cli as search_cli
 
 EPILOG = """examples:
   crawler crawl https://news.example.com/ --max-pages 500
@@ -70,9 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="only sitemap and feed entries dated after WHEN: '2d', '12h' or an ISO date")
     crawl.add_argument("--no-robots", action="store_true", help="do not obey robots.txt (use with care)")
     crawl.add_argument("--crawl-id", metavar="ID", help="use this crawl id instead of a generated one")
+    crawl.add_argument("--browser", action="store_true", help=BROWSER_HELP)
     crawl.add_argument("-s", "--set", action="append", type=parse_setting, default=[], metavar="NAME=VALUE",
                        help="override a Scrapy/crawler setting (JSON values accepted)")
     crawl.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    add_metrics_args(crawl)
 
     demo = sub.add_parser("demo", help="serve the bundled demo news site and crawl it",
                           description="Start the demo news site (The Millbrook Ledger) on 127.0.0.1, "
@@ -124,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
     readcli.register(sub)
     distributed_cli.register(sub)  # crawler worker / enqueue, crawl --redis
     replay_cli.register(sub)  # crawler reprocess / recrawl-offline
+    search_cli.register(sub)  # crawler search
     return parser
 
 

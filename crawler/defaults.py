@@ -69,6 +69,19 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.archive.capture.ArchivingDownloadHandler",
 }
 
+# --- browser capture (crawl --browser; crawler.browser, needs the [browser] extra) -----------
+CRAWLER_BROWSER = False          # render each HTML page in headless Chromium
+CRAWLER_BROWSER_EXECUTABLE = "/usr/bin/chromium"   # Debian's chromium; never 'playwright install'
+CRAWLER_BROWSER_CONCURRENCY = 2  # pages rendered at once
+CRAWLER_BROWSER_PAGE_TIMEOUT = 30.0  # seconds for a page to load and settle
+CRAWLER_BROWSER_IDLE_WAIT = 2.0  # at most this long waiting for the network to go idle (twice)
+CRAWLER_BROWSER_PAGES_PER_BROWSER = 100   # restart Chromium after this many pages ...
+CRAWLER_BROWSER_MAX_RSS_MB = 1024         # ... or once its processes use more memory
+CRAWLER_BROWSER_MAX_REQUESTS_PER_PAGE = 300
+CRAWLER_BROWSER_SCREENSHOT = True          # full-page PNG as a WARC resource record
+CRAWLER_BROWSER_SCREENSHOT_MAX_HEIGHT = 10000
+CRAWLER_BROWSER_CACHE_MB = 64    # resources kept in memory so each is fetched once per crawl
+
 # --- deduplication and incremental recrawls --------------------------------------------
 DEDUP_ENABLED = True
 DEDUP_BACKEND = None             # None = SQLite in the store's state/ folder; "redis://host:6379/0"
@@ -109,6 +122,7 @@ EXTENSIONS = {
     "crawler.extensions.Progress": 1001,
     "crawler.extensions.GcTuning": 1002,
     "crawler.schedule.jobdir.JobDirGuard": 1003,  # only with JOBDIR
+    "crawler.metrics.crawl.CrawlMetrics": 1004,  # only with CRAWLER_METRICS_PORT
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 ITEM_PIPELINES = {
@@ -120,6 +134,10 @@ SCRAPER_SLOT_MAX_ACTIVE_SIZE = 20 * 1024 * 1024  # responses waiting for extract
 
 #: gen0/gen1/gen2 thresholds of the garbage collector during the crawl ([] = Python's defaults)
 CRAWLER_GC_THRESHOLDS = [20000, 20, 50]
+
+# --- metrics (crawler.metrics) -----------------------------------------------------
+CRAWLER_METRICS_PORT = 0          # Prometheus /metrics on this port while the crawl runs; 0 = off
+CRAWLER_METRICS_HOST = "127.0.0.1"  # address it binds (0.0.0.0 to be scraped from elsewhere)
 
 LOG_LEVEL = "INFO"
 LOG_INSTALL_ROOT_HANDLER = True

@@ -133,6 +133,17 @@ def checked_seeds(seeds: list[str], seeds_file: str | None = None) -> list[str]:
     return out
 
 
+def check_browser(settings: Settings) -> None:
+    """``--browser`` without Playwright or Chromium: one clear line, exit 2, before anything starts."""
+    if settings.getbool("CRAWLER_BROWSER"):
+        from crawler.browser.chromium import BrowserUnavailable, check_available
+
+        try:
+            check_available(settings.get("CRAWLER_BROWSER_EXECUTABLE") or None)
+        except BrowserUnavailable as exc:
+            raise CrawlSetupError(str(exc), EXIT_USAGE) from None
+
+
 def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
               seeds_file: str | None = None, verbose: int = 0) -> CrawlResult:
     """Crawl ``seeds`` with the given setting overrides; returns the run's manifest."""
@@ -158,6 +169,7 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
     crawl_id = overrides.get("CRAWLER_CRAWL_ID") or new_crawl_id()
     overrides["CRAWLER_CRAWL_ID"] = crawl_id
     settings = build_settings(overrides, verbose)
+    check_browser(settings)
     if settings.get("JOBDIR"):
         from crawler.schedule.jobdir import JobDirInUse, check_job_dir
 

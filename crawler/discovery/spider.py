@@ -141,6 +141,13 @@ class NewsSpider(scrapy.Spider):
             from crawler.dedup.service import Dedup
 
             self.dedup = Dedup.of(self.crawler)
+        #: ``--browser``: HTML pages are rendered in headless Chromium before extraction
+        #: (crawler.browser; never imported otherwise).
+        self.browser = None
+        if settings.getbool("CRAWLER_BROWSER", False):
+            from crawler.browser.render import BrowserRenderer
+
+            self.browser = BrowserRenderer.from_crawler(self.crawler)
 
     # -- start ---------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -216,10 +223,27 @@ class NewsSpider(scrapy.Spider):
             want_article = False
         depth = response.meta.get("link_depth", 0)
         want_links = self.follow_links and not (self.max_depth is not None and depth + 1 > self.max_depth)
+        if self.browser is not None and want_article and 200 <= response.status < 300:
+            return self._parse_rendered(response, depth, want_article, want_links)
         pool = self._worker_pool()
         if pool is not None:
             return self._parse_in_pool(pool, response, depth, want_article, want_links)
         return self._parse_inline(response, depth, want_article, want_links)
+
+    async def _parse_rendered(self, response: Response, depth: int, want_article: bool,
+                              want_links: bool) -> AsyncIterator[Any]:
+        # The page as the browser built it (scripts run, every request it made archived);
+        # as fetched when the browser failed on it.  The WARC pointer stays the response's.
+        rendered = await self.browser.render(response)
+        if rendered is not None:
+            response = rendered
+        pool = self._worker_pool()
+        if pool is not None:
+            async for out in self._parse_in_pool(pool, response, depth, want_article, want_links):
+                yield out
+        else:
+            for out in self._parse_inline(response, depth, want_article, want_links):
+                yield out
 
     def _worker_pool(self) -> Any:
         """The crawl's extraction pool, when pages should be parsed there (see ``links_in_workers``)."""

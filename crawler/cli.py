@@ -17,6 +17,7 @@ from crawler import readcli
 from crawler.storage import uploader
 from crawler.distributed import cli as distributed_cli  # distributed crawls (scrapy-redis)
 from crawler.replay import cli as replay_cli
+from crawler.replay import qacli
 from crawler.search import cli as search_cli
 
 EPILOG = """examples:
@@ -29,6 +30,7 @@ EPILOG = """examples:
   crawler articles --since RUN_ID --format csv --out new.csv
   crawler stats
   crawler replay                     # browse the archive in pywb on 127.0.0.1:8080
+  crawler qa                         # replay check: missing resources, pixel difference
   crawler export wacz --crawl ID --out crawl.wacz
   crawler reprocess --crawl ID       # re-extract articles from the WARCs, no network
   crawler worker --redis redis://host:6379/0 --store s3://bucket/prefix   # join a distributed crawl
@@ -62,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--store", metavar="URI", default="./archive",
                        help="local folder, file:// URI or s3://bucket/prefix (default ./archive)")
     crawl.add_argument("--max-pages", type=non_negative_int, metavar="N",
-                       help="stop after N fetched pages (0 = unlimited)")
+                       help="exact budget of N fetches (robots.txt, redirects, retries included; 0 = unlimited)")
     crawl.add_argument("--depth", type=non_negative_int, metavar="N",
                        help="max link hops from a seed (sitemaps/feeds count as 1)")
     crawl.add_argument("--allow-private", action="store_true",
@@ -127,6 +129,7 @@ def build_parser() -> argparse.ArgumentParser:
     readcli.register(sub)
     distributed_cli.register(sub)  # crawler worker / enqueue, crawl --redis
     replay_cli.register(sub)  # crawler reprocess / recrawl-offline
+    qacli.register(sub)  # crawler qa (replay check)
     search_cli.register(sub)  # crawler search
     return parser
 

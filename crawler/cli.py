@@ -19,6 +19,7 @@ from crawler.distributed import cli as distributed_cli  # distributed crawls (sc
 from crawler.replay import cli as replay_cli
 from crawler.replay import qacli
 from crawler.search import cli as search_cli
+from crawler.dashboard import cli as dashboard_cli
 
 EPILOG = """examples:
   crawler crawl https://news.example.com/ --max-pages 500
@@ -131,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay_cli.register(sub)  # crawler reprocess / recrawl-offline
     qacli.register(sub)  # crawler qa (replay check)
     search_cli.register(sub)  # crawler search
+    dashboard_cli.register(sub)  # crawler dashboard
     return parser
 
 

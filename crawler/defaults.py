@@ -17,7 +17,8 @@ USER_AGENT = f"newsarchiver/{__version__} (+{CRAWLER_CONTACT_URL})"
 CRAWLER_STORE = "./archive"
 CRAWLER_SEEDS = []
 CRAWLER_MAX_DEPTH = -1           # link hops from a seed; -1 = unlimited
-CRAWLER_MAX_PAGES = 0            # 0 = unlimited (maps to CLOSESPIDER_PAGECOUNT)
+CRAWLER_MAX_PAGES = 0            # fetches (robots.txt, redirects, retries included); 0 = unlimited; exact
+CRAWLER_MAX_PAGES_PER_HOST = 50000  # fetches per host (host[:port]); 0 = unlimited; also caps URLs queued per host
 CRAWLER_ALLOWED_DOMAINS = []     # domains in scope besides the seeds' registered domains
 CRAWLER_ALLOW = []               # regexes a URL must match (empty = all in scope)
 CRAWLER_DENY = []                # regexes that exclude a URL
@@ -32,8 +33,17 @@ CRAWLER_ALLOWED_NETWORKS = []    # CIDRs allowed even without CRAWLER_ALLOW_PRIV
 CRAWLER_MAX_URL_LENGTH = 2048
 CRAWLER_MAX_REPEATED_SEGMENTS = 2
 CRAWLER_MAX_QUERY_VARIANTS = 50
-CRAWLER_MAX_PAGES_PER_HOST = 50000
 CRAWLER_MAX_LINKS_PER_PAGE = 5000   # links followed per page (link floods)
+
+CRAWLER_FAILING_MIN = 5          # failures (404/410/5xx, non-HTML) before a path pattern is demoted (host: twice)
+
+# --- frontier (crawler.discovery.frontier): order, fairness between hosts, budgets ----------
+SCHEDULER = "crawler.discovery.frontier.FrontierScheduler"
+SCHEDULER_PRIORITY_QUEUE = "crawler.discovery.frontier.HostQueues"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_START_MEMORY_QUEUE = None
+SCHEDULER_START_DISK_QUEUE = None
 
 # --- politeness ---------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -63,7 +73,7 @@ WARC_PREFIX = "news"
 WARC_MAX_SIZE = 1024 ** 3
 WARC_DIGEST_ALGORITHM = "sha1"   # or "sha256"
 WARC_GZIP_LEVEL = 6              # zlib level of the gzip members (1 fastest ... 9 smallest)
-WARC_CHUNKED_PAYLOAD_DIGEST = "entity"  # "entity" (WARC 1.1 spec) or "stored" (warcio/FastWARC habit)
+WARC_CHUNKED_PAYLOAD_DIGEST = "stored"  # "stored" (what warcio check / FastWARC verify) or "entity" (WARC 1.1 text)
 DOWNLOAD_HANDLERS = {
     "http": "crawler.archive.capture.ArchivingDownloadHandler",
     "https": "crawler.archive.capture.ArchivingDownloadHandler",
@@ -114,6 +124,7 @@ ARTICLES_PART_MAX_RECORDS = 50000
 DOWNLOADER_MIDDLEWARES = {
     "crawler.discovery.netguard.NetGuardMiddleware": 50,
     "crawler.discovery.politeness.PolitenessMiddleware": 560,
+    "crawler.discovery.frontier.FrontierMiddleware": 990,  # counts fetches, last before the network
 }
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,

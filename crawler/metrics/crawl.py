@@ -66,7 +66,7 @@ class CrawlMetrics:
         settings = crawler.settings
         self.port = settings.getint("CRAWLER_METRICS_PORT", 0)
         if self.port <= 0:
-            raise NotConfigured("CRAWLER_METRICS_PORT not set")
+            raise NotConfigured  # no message: Scrapy would log a WARNING on every crawl without metrics
         self.host = settings.get("CRAWLER_METRICS_HOST") or "127.0.0.1"
         self.interval = settings.getfloat("CRAWLER_METRICS_INTERVAL", 1.0)
         self.worker = str(settings.get("CRAWLER_WORKER_NAME") or "") if settings.get("CRAWLER_REDIS_URL") else ""

@@ -24,7 +24,7 @@ from lxml.html import HtmlElement
 
 from .metadata import LISTING_TYPES, TEXT_ARTICLE_TYPES, PageMeta
 
-__all__ = ["ListingSignals", "classify_url", "gather_signals", "is_listing"]
+__all__ = ["ListingSignals", "TreeFacts", "classify_url", "gather_signals", "is_listing", "tree_facts"]
 
 LISTING_SEGMENTS = frozenset(
     {
@@ -149,12 +149,27 @@ def _teaser_count(tree: HtmlElement) -> int:
     return max(headline_links, articles)
 
 
-def gather_signals(tree: HtmlElement, meta: PageMeta, blocks: list[str], words: int, hints: dict, url: str) -> ListingSignals:
+@dataclass
+class TreeFacts:
+    """What the listing test needs from the page as fetched (before any cleaning)."""
+
+    anchors: set[str]
+    teasers: int
+
+
+def tree_facts(tree: HtmlElement) -> TreeFacts:
+    return TreeFacts(_anchor_texts(tree), _teaser_count(tree))
+
+
+def gather_signals(tree: HtmlElement | TreeFacts, meta: PageMeta, blocks: list[str], words: int, hints: dict,
+                   url: str) -> ListingSignals:
+    """The listing signals of a page; ``tree`` is the page as fetched, or its :func:`tree_facts`."""
+    facts = tree if isinstance(tree, TreeFacts) else tree_facts(tree)
     types = {t.lower() for t in meta.jsonld_types}
     article_struct = bool(types & TEXT_ARTICLE_TYPES) or (meta.og_type or "") in ("article", "newsarticle", "news", "blog_post", "blogposting")
     listing_struct = bool(types & LISTING_TYPES) and not (types & TEXT_ARTICLE_TYPES)
     hint_article = str(hints.get("source") or "").lower() in ("news-sitemap", "feed")
-    anchors = _anchor_texts(tree)
+    anchors = facts.anchors
     total = 0
     linked = 0
     for block in blocks:
@@ -172,7 +187,7 @@ def gather_signals(tree: HtmlElement, meta: PageMeta, blocks: list[str], words: 
         hint_article=hint_article,
         url_kind=classify_url(url),
         link_share=link_share,
-        teasers=_teaser_count(tree),
+        teasers=facts.teasers,
         words=words,
     )
 

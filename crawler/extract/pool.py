@@ -243,14 +243,13 @@ def _worker_main(conn: Any, parent_pid: int, nice: int) -> None:  # pragma: no c
             os.nice(nice)
         except OSError:
             pass
-    # warm up the heavy imports and the language model so the first page's clock is fair
+    # warm up the heavy imports and the models before the first page (extractor.warm_up)
     try:
-        import py3langid
-        import trafilatura  # noqa: F401
-
         import crawler.discovery.links  # noqa: F401
 
-        py3langid.classify("warm up the language identifier model")
+        from .extractor import warm_up
+
+        warm_up()
     except Exception:  # noqa: BLE001
         pass
     try:

@@ -34,13 +34,18 @@ from . import clean, detect
 from .decode import DecodeError, decode_body, sniff_not_html
 from .metadata import collect_metadata, site_of
 
-__all__ = ["EXTRACTOR_VERSION", "MIN_WORDS", "ExtractResult", "extract_page", "count_words", "text_digest", "warm_up", "ParsedPage", "parse_page"]
+__all__ = ["EXTRACTOR_VERSION", "MIN_WORDS", "MIN_WORDS_STRUCTURED", "ExtractResult", "extract_page", "count_words", "text_digest", "warm_up", "ParsedPage", "parse_page"]
 
 #: Bump whenever the output for the same input could change.
 EXTRACTOR_VERSION = "1.3.0"
 
 #: Pages with fewer words of cleaned text are not archived as articles (kind="too_short").
 MIN_WORDS = 60
+
+#: ... unless the page has the structure of an article (JSON-LD article type, og:type
+#: article, a single <h1> with its date or byline, or a news sitemap/feed found it): news
+#: briefs of 40 to 60 words are articles.
+MIN_WORDS_STRUCTURED = 40
 
 #: Below this many words the text is too short for statistical language identification;
 #: the HTML ``lang`` attribute is used instead.
@@ -303,8 +308,9 @@ def _extract(page: FetchedPage, parsed: ParsedPage | ExtractResult | None) -> Ex
     signals = detect.gather_signals(facts, meta, blocks, words, page.hints or {}, page.url)
     if detect.is_listing(signals):
         return ExtractResult(None, "listing", signals.describe())
-    if words < MIN_WORDS:
-        return ExtractResult(None, "too_short", f"{words} words < {MIN_WORDS}")
+    min_words = MIN_WORDS_STRUCTURED if signals.article_evidence else MIN_WORDS
+    if words < min_words:
+        return ExtractResult(None, "too_short", f"{words} words < {min_words}")
 
     record_id = page.warc.record_id if page.warc else None
     authors = meta.authors

@@ -18,14 +18,10 @@ from scrapy.settings import Settings
 
 from crawler import defaults
 from crawler.context import new_crawl_id
+from crawler.exitcodes import EXIT_FAILED as EXIT_CRAWL_FAILED, EXIT_OK, EXIT_STORE, EXIT_USAGE
 from crawler.storage import StoreError, layout, open_store
 
 logger = logging.getLogger(__name__)
-
-EXIT_OK = 0
-EXIT_CRAWL_FAILED = 1
-EXIT_USAGE = 2
-EXIT_STORE = 3
 
 
 _SECRET_KEY = re.compile(
@@ -77,31 +73,83 @@ class CrawlResult:
 def build_settings(overrides: dict[str, Any], verbose: int = 0) -> Settings:
     settings = Settings()
     settings.setmodule(defaults, priority="project")
-    if not sys.stderr.isatty() and not verbose:
+    if not verbose:  # on a terminal too: the progress line, warnings and the summary
         settings.set("LOG_LEVEL", "WARNING", priority="project")
-    if verbose:
+    else:
         settings.set("LOG_LEVEL", "DEBUG" if verbose > 1 else "INFO", priority="project")
     for key, value in overrides.items():
         if value is not None:
             settings.set(key, value, priority="cmdline")
-    max_pages = settings.getint("CRAWLER_MAX_PAGES")
-    if max_pages:
-        settings.set("CLOSESPIDER_PAGECOUNT", max_pages, priority="cmdline")
+    # CRAWLER_MAX_PAGES is enforced by the frontier (crawler.discovery.frontier), exactly
     return settings
+
+
+def check_settings(overrides: dict[str, Any]) -> None:
+    """Bad setting values -> CrawlSetupError (exit 2) before anything starts; unknown
+    setting names -> a warning with the nearest known name."""
+    from crawler.settingcheck import check_overrides
+
+    errors, warnings = check_overrides(overrides, lambda name: f"setting {name}")
+    for w in warnings:
+        print(f"crawler: warning: {w}", file=sys.stderr)
+    if errors:
+        raise CrawlSetupError("\n".join(errors), EXIT_USAGE)
+
+
+def checked_seeds(seeds: list[str], seeds_file: str | None = None) -> list[str]:
+    """The seeds (arguments, then the lines of ``seeds_file``) as http(s) URLs;
+    CrawlSetupError (exit 2) naming every bad one (``file:line`` for the file)."""
+    from crawler.discovery.spider import split_seeds
+    from crawler.discovery.urls import normalize_seed
+
+    out: list[str] = []
+    problems: list[str] = []
+    for seed in split_seeds(seeds):
+        try:
+            out.append(normalize_seed(seed))
+        except ValueError as exc:
+            problems.append(f"seed {seed!r}: {exc}")
+    if seeds_file:
+        try:
+            with open(seeds_file, encoding="utf-8") as fh:
+                lines = fh.read().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CrawlSetupError(f"seeds file {seeds_file}: {getattr(exc, 'strerror', None) or exc}",
+                                  EXIT_USAGE) from None
+        for n, line in enumerate(lines, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            try:
+                out.append(normalize_seed(line))
+            except ValueError as exc:
+                problems.append(f"{seeds_file}:{n}: {line!r}: {exc}")
+    if problems:
+        raise CrawlSetupError("\n".join(problems), EXIT_USAGE)
+    if not out:
+        raise CrawlSetupError("no valid seed URL given (expected http:// or https:// URLs)", EXIT_USAGE)
+    return out
+
+
+def check_browser(settings: Settings) -> None:
+    """``--browser`` without Playwright or Chromium: one clear line, exit 2, before anything starts."""
+    if settings.getbool("CRAWLER_BROWSER"):
+        from crawler.browser.chromium import BrowserUnavailable, check_available
+
+        try:
+            check_available(settings.get("CRAWLER_BROWSER_EXECUTABLE") or None)
+        except BrowserUnavailable as exc:
+            raise CrawlSetupError(str(exc), EXIT_USAGE) from None
 
 
 def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
               seeds_file: str | None = None, verbose: int = 0) -> CrawlResult:
     """Crawl ``seeds`` with the given setting overrides; returns the run's manifest."""
-    from crawler.discovery.spider import NewsSpider, read_seeds_file, split_seeds
-    from crawler.discovery.urls import is_http_url
+    from crawler.discovery.spider import NewsSpider
 
     overrides = dict(overrides or {})
-    all_seeds = split_seeds(seeds) + (read_seeds_file(seeds_file) if seeds_file else [])
-    valid = [s if "://" in s else "http://" + s for s in all_seeds]
-    valid = [s for s in valid if is_http_url(s)]
-    if not valid:
-        raise CrawlSetupError("no valid seed URL given (expected http:// or https:// URLs)", EXIT_USAGE)
+    check_settings(overrides)
+    valid = checked_seeds(seeds, seeds_file)
     store = open_store(overrides.get("CRAWLER_STORE") or defaults.CRAWLER_STORE)
     store.check_writable()
     from crawler.storage.uploader import flush_pending
@@ -119,6 +167,7 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
     crawl_id = overrides.get("CRAWLER_CRAWL_ID") or new_crawl_id()
     overrides["CRAWLER_CRAWL_ID"] = crawl_id
     settings = build_settings(overrides, verbose)
+    check_browser(settings)
     if settings.get("JOBDIR"):
         from crawler.schedule.jobdir import JobDirInUse, check_job_dir
 
@@ -128,15 +177,34 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
             raise CrawlSetupError(str(exc), EXIT_USAGE) from exc
     install_secret_filter()
     process = CrawlerProcess(settings)
-    process.crawl(NewsSpider, seeds=valid)
+    failures: list[Any] = []
+    process.crawl(NewsSpider, seeds=valid).addErrback(failures.append)  # no "Unhandled error in Deferred"
     process.start()
+    _stop_progress(process)
     key = layout.manifest_key(crawl_id)
+    if failures and not store.exists(key):
+        exc = failures[0].value
+        if verbose:
+            print(failures[0].getTraceback(), file=sys.stderr)
+        raise CrawlSetupError(f"the crawl could not run: {type(exc).__name__}: {exc}"
+                              + ("" if verbose else " (-v for details)"), EXIT_CRAWL_FAILED)
     if not store.exists(key):
         return CrawlResult(crawl_id, EXIT_CRAWL_FAILED)
     with store.open_read(key) as fh:
         manifest = json.load(fh)
     code = EXIT_OK if manifest.get("status") == "finished" else EXIT_CRAWL_FAILED
     return CrawlResult(crawl_id, code, manifest)
+
+
+def _stop_progress(process: CrawlerProcess) -> None:
+    """After a forced stop (second Ctrl-C) the spider never closed: end the live progress
+    line (and show the cursor) before the summary is printed."""
+    from crawler.extensions import Progress
+
+    for crawler in list(getattr(process, "crawlers", ())):
+        for ext in getattr(getattr(crawler, "extensions", None), "middlewares", ()):
+            if isinstance(ext, Progress):
+                ext.stop_display()
 
 
 def summarize(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -163,6 +231,11 @@ def summarize(manifest: dict[str, Any]) -> dict[str, Any]:
         "robots_forbidden": stats.get("robotstxt/forbidden", 0),
         "fetch_errors": errors,
         "extraction_errors": stats.get("extract/error", 0),
+        "fetches": stats.get("frontier/fetched", 0),
+        "ended_by": _ended_by(manifest),
+        "yield_per_100_fetches": stats.get("frontier/yield_per_100_fetches"),
+        "fetches_by_source": _breakdown(stats, "frontier/fetched/source/"),
+        "fetches_by_status": _breakdown(stats, "frontier/fetched/status/"),
         "warc_files": warcs[0],
         "warc_bytes": warcs[1],
         "json_files": parts[0],
@@ -188,6 +261,13 @@ def print_summary(manifest: dict[str, Any], extra: list[tuple[str, str]] | None 
                        ("blocked by robots.txt", "robots_forbidden"),
                        ("fetch errors", "fetch_errors"), ("extraction errors", "extraction_errors")]:
         table.add_row(label, str(s[key]))
+    if s["ended_by"]:
+        table.add_row("ended by", s["ended_by"])
+    if s["yield_per_100_fetches"] is not None:
+        table.add_row("yield (articles per 100 fetches)", f"{s['yield_per_100_fetches']:.1f}")
+    for label, key in [("fetches by source", "fetches_by_source"), ("fetches by status", "fetches_by_status")]:
+        if s[key]:
+            table.add_row(label, ", ".join(f"{k} {v}" for k, v in s[key].items()))
     table.add_row("WARC files", f"{s['warc_files']} ({_size(s['warc_bytes'])})")
     table.add_row("JSON Lines files", f"{s['json_files']} ({_size(s['json_bytes'])})")
     table.add_row("elapsed", f"{s['elapsed_seconds']:.1f} s" if s["elapsed_seconds"] else "-")
@@ -196,6 +276,25 @@ def print_summary(manifest: dict[str, Any], extra: list[tuple[str, str]] | None 
     console.print(table)
     for key, size in s["files"]:
         console.print(f"  {key}  {_size(size)}", soft_wrap=True)
+
+
+def _breakdown(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    """``{suffix: count}`` of the stats under ``prefix``, largest first."""
+    out = {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int)}
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _ended_by(manifest: dict[str, Any]) -> str | None:
+    """Which limit or event ended the crawl, when it did not simply run out of URLs."""
+    stats = manifest.get("stats", {})
+    reason = stats.get("frontier/ended_by") or stats.get("finish_reason")
+    if reason == "max_pages":
+        settings = manifest.get("settings") or {}
+        limit = settings.get("CRAWLER_MAX_PAGES") or stats.get("frontier/fetched")
+        return f"--max-pages limit ({limit} fetches; {stats.get('frontier/left_in_queue', 0)} URLs left queued)"
+    if reason in (None, "finished"):
+        return None
+    return str(reason)
 
 
 def _size(n: int) -> str:

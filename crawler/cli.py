@@ -10,7 +10,7 @@ from crawler.cliargs import parse_setting, run_overrides
 from crawler import __version__
 from crawler.schedule import cli as schedule_cli
 from crawler import readcli
-from crawler.storage import uploader
+from crawler import uploadcli
 from crawler.distributed import cli as distributed_cli  # distributed crawls (scrapy-redis)
 from crawler.replay import cli as replay_cli
 
@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--crawl", metavar="ID", help="only this crawl")
     replay.add_argument("--list", action="store_true", help="list archived articles and their replay links")
     schedule_cli.register(sub)
-    uploader.register(sub)
+    uploadcli.register(sub)
     readcli.register(sub)
     distributed_cli.register(sub)  # crawler worker / enqueue, crawl --redis
     replay_cli.register(sub)  # crawler reprocess / recrawl-offline
@@ -185,8 +185,7 @@ def main(argv: list[str] | None = None) -> int:
     if getattr(args, "handler", None):
         return args.handler(args)
     handler = {"crawl": cmd_crawl, "schema": cmd_schema, "demo": cmd_demo, "index": cmd_index,
-               "export": cmd_export, "replay": cmd_replay, **schedule_cli.HANDLERS,
-               **uploader.HANDLERS}[args.command]
+               "export": cmd_export, "replay": cmd_replay, **schedule_cli.HANDLERS}[args.command]
     return handler(args)
 
 

@@ -37,7 +37,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from crawler.exitcodes import EXIT_PENDING_UPLOAD
+from crawler.exitcodes import EXIT_BUSY, EXIT_PENDING_UPLOAD
 from crawler.schedule.history import record_finish, record_skipped, record_start, summarize_manifest
 from crawler.schedule.jobs import Job
 from crawler.schedule.lock import JobLock
@@ -138,6 +138,8 @@ def run_job(job: Job, verbose: int = 0, *, crawl_id: str | None = None,
                 status = "pending_upload"  # finished; files wait for crawler upload --pending
             elif code != 0 and status == "finished":
                 status = "failed"
+        elif status is None and code == EXIT_BUSY:
+            status = "skipped"  # another crawl (another job) is writing to the same store
         elif status is None:
             status = "failed"
         record_finish(store, job.name, crawl_id, status=status, exit_code=code,

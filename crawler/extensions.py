@@ -53,7 +53,8 @@ class RunFinalizer:
         self.crawler.stats.set_value("cpu/crawler_seconds", round(own.ru_utime + own.ru_stime, 3))
         self.crawler.stats.set_value("cpu/workers_seconds", round(children.ru_utime + children.ru_stime, 3))
         stats = self.crawler.stats.get_stats()
-        status = "finished" if reason in ("finished", "closespider_pagecount", "closespider_itemcount") else reason
+        status = "finished" if reason in ("finished", "max_pages", "closespider_pagecount",
+                                          "closespider_itemcount") else reason
         ctx.write_manifest(stats, status)
 
 

@@ -73,7 +73,7 @@ WARC_PREFIX = "news"
 WARC_MAX_SIZE = 1024 ** 3
 WARC_DIGEST_ALGORITHM = "sha1"   # or "sha256"
 WARC_GZIP_LEVEL = 6              # zlib level of the gzip members (1 fastest ... 9 smallest)
-WARC_CHUNKED_PAYLOAD_DIGEST = "entity"  # "entity" (WARC 1.1 spec) or "stored" (warcio/FastWARC habit)
+WARC_CHUNKED_PAYLOAD_DIGEST = "stored"  # "stored" (what warcio check / FastWARC verify) or "entity" (WARC 1.1 text)
 DOWNLOAD_HANDLERS = {
     "http": "crawler.archive.capture.ArchivingDownloadHandler",
     "https": "crawler.archive.capture.ArchivingDownloadHandler",

@@ -109,6 +109,7 @@ CRAWLER_WORKER_TIMEOUT = 15.0    # a worker silent this long is dead: its reques
 CRAWLER_WORKER_IDLE_GRACE = 2.0  # frontier empty + all idle this long = crawl complete
 CRAWLER_WORKER_POLL = 0.2        # how often an idle worker looks at the shared frontier
 CRAWLER_WORKER_MAX_INFLIGHT = 0  # requests a worker takes from the frontier at once (0 = CONCURRENT_REQUESTS)
+CRAWLER_WORKER_MAX_PAGES = 0     # stop this worker alone after N responses (--max-pages is the crawl's budget)
 # --- end distributed crawls ---------------------------------------------------------------
 
 # --- extraction ---------------------------------------------------------------------

@@ -14,7 +14,7 @@ from crawler import __version__
 from crawler.exitcodes import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_STORE, EXIT_USAGE
 from crawler.schedule import cli as schedule_cli
 from crawler import extractcli, readcli
-from crawler.storage import uploader
+from crawler import uploadcli
 from crawler.distributed import cli as distributed_cli  # distributed crawls (scrapy-redis)
 from crawler.replay import cli as replay_cli
 from crawler.replay import qacli
@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--crawl", metavar="ID", help="only this crawl")
     replay.add_argument("--list", action="store_true", help="list archived articles and their replay links")
     schedule_cli.register(sub)
-    uploader.register(sub)
+    uploadcli.register(sub)
     readcli.register(sub)
     distributed_cli.register(sub)  # crawler worker / enqueue, crawl --redis
     replay_cli.register(sub)  # crawler reprocess / recrawl-offline
@@ -299,8 +299,7 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if getattr(args, "handler", None):
         return args.handler(args)
     handler = {"crawl": cmd_crawl, "schema": cmd_schema, "demo": cmd_demo, "index": cmd_index,
-               "export": cmd_export, "replay": cmd_replay, **schedule_cli.HANDLERS,
-               **uploader.HANDLERS}[args.command]
+               "export": cmd_export, "replay": cmd_replay, **schedule_cli.HANDLERS}[args.command]
     return handler(args)
 
 

@@ -17,7 +17,8 @@ USER_AGENT = f"newsarchiver/{__version__} (+{CRAWLER_CONTACT_URL})"
 CRAWLER_STORE = "./archive"
 CRAWLER_SEEDS = []
 CRAWLER_MAX_DEPTH = -1           # link hops from a seed; -1 = unlimited
-CRAWLER_MAX_PAGES = 0            # 0 = unlimited (maps to CLOSESPIDER_PAGECOUNT)
+CRAWLER_MAX_PAGES = 0            # fetches (robots.txt, redirects, retries included); 0 = unlimited; exact
+CRAWLER_MAX_PAGES_PER_HOST = 50000  # fetches per host (host[:port]); 0 = unlimited; also caps URLs queued per host
 CRAWLER_ALLOWED_DOMAINS = []     # domains in scope besides the seeds' registered domains
 CRAWLER_ALLOW = []               # regexes a URL must match (empty = all in scope)
 CRAWLER_DENY = []                # regexes that exclude a URL
@@ -32,11 +33,20 @@ CRAWLER_ALLOWED_NETWORKS = []    # CIDRs allowed even without CRAWLER_ALLOW_PRIV
 CRAWLER_MAX_URL_LENGTH = 2048
 CRAWLER_MAX_REPEATED_SEGMENTS = 2
 CRAWLER_MAX_QUERY_VARIANTS = 50
-CRAWLER_MAX_PAGES_PER_HOST = 50000
 CRAWLER_MAX_LINKS_PER_PAGE = 5000   # links followed per page (link floods)
 CRAWLER_RESOURCES = True         # fetch what each HTML page needs to render (--no-resources: off)
 CRAWLER_RESOURCES_MAX_PER_PAGE = 200          # resources requested per page or stylesheet
 CRAWLER_RESOURCES_MAX_SIZE = 10 * 1024 * 1024  # bytes per resource (larger ones are cut)
+
+CRAWLER_FAILING_MIN = 5          # failures (404/410/5xx, non-HTML) before a path pattern is demoted (host: twice)
+
+# --- frontier (crawler.discovery.frontier): order, fairness between hosts, budgets ----------
+SCHEDULER = "crawler.discovery.frontier.FrontierScheduler"
+SCHEDULER_PRIORITY_QUEUE = "crawler.discovery.frontier.HostQueues"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_START_MEMORY_QUEUE = None
+SCHEDULER_START_DISK_QUEUE = None
 
 # --- politeness ---------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -66,11 +76,24 @@ WARC_PREFIX = "news"
 WARC_MAX_SIZE = 1024 ** 3
 WARC_DIGEST_ALGORITHM = "sha1"   # or "sha256"
 WARC_GZIP_LEVEL = 6              # zlib level of the gzip members (1 fastest ... 9 smallest)
-WARC_CHUNKED_PAYLOAD_DIGEST = "entity"  # "entity" (WARC 1.1 spec) or "stored" (warcio/FastWARC habit)
+WARC_CHUNKED_PAYLOAD_DIGEST = "stored"  # "stored" (what warcio check / FastWARC verify) or "entity" (WARC 1.1 text)
 DOWNLOAD_HANDLERS = {
     "http": "crawler.archive.capture.ArchivingDownloadHandler",
     "https": "crawler.archive.capture.ArchivingDownloadHandler",
 }
+
+# --- browser capture (crawl --browser; crawler.browser, needs the [browser] extra) -----------
+CRAWLER_BROWSER = False          # render each HTML page in headless Chromium
+CRAWLER_BROWSER_EXECUTABLE = "/usr/bin/chromium"   # Debian's chromium; never 'playwright install'
+CRAWLER_BROWSER_CONCURRENCY = 2  # pages rendered at once
+CRAWLER_BROWSER_PAGE_TIMEOUT = 30.0  # seconds for a page to load and settle
+CRAWLER_BROWSER_IDLE_WAIT = 2.0  # at most this long waiting for the network to go idle (twice)
+CRAWLER_BROWSER_PAGES_PER_BROWSER = 100   # restart Chromium after this many pages ...
+CRAWLER_BROWSER_MAX_RSS_MB = 1024         # ... or once its processes use more memory
+CRAWLER_BROWSER_MAX_REQUESTS_PER_PAGE = 300
+CRAWLER_BROWSER_SCREENSHOT = True          # full-page PNG as a WARC resource record
+CRAWLER_BROWSER_SCREENSHOT_MAX_HEIGHT = 10000
+CRAWLER_BROWSER_CACHE_MB = 64    # resources kept in memory so each is fetched once per crawl
 
 # --- deduplication and incremental recrawls --------------------------------------------
 DEDUP_ENABLED = True
@@ -89,6 +112,7 @@ CRAWLER_WORKER_TIMEOUT = 15.0    # a worker silent this long is dead: its reques
 CRAWLER_WORKER_IDLE_GRACE = 2.0  # frontier empty + all idle this long = crawl complete
 CRAWLER_WORKER_POLL = 0.2        # how often an idle worker looks at the shared frontier
 CRAWLER_WORKER_MAX_INFLIGHT = 0  # requests a worker takes from the frontier at once (0 = CONCURRENT_REQUESTS)
+CRAWLER_WORKER_MAX_PAGES = 0     # stop this worker alone after N responses (--max-pages is the crawl's budget)
 # --- end distributed crawls ---------------------------------------------------------------
 
 # --- extraction ---------------------------------------------------------------------
@@ -108,6 +132,7 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
     "crawler.discovery.robots.RobotsTxtMiddleware": 100,
     "crawler.discovery.politeness.PolitenessMiddleware": 560,
+    "crawler.discovery.frontier.FrontierMiddleware": 990,  # counts fetches, last before the network
 }
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
@@ -116,10 +141,8 @@ EXTENSIONS = {
     "crawler.extensions.Progress": 1001,
     "crawler.extensions.GcTuning": 1002,
     "crawler.schedule.jobdir.JobDirGuard": 1003,  # only with JOBDIR
+    "crawler.metrics.crawl.CrawlMetrics": 1004,  # only with CRAWLER_METRICS_PORT
     "scrapy.extensions.telnet.TelnetConsole": None,
-    # --max-pages (CLOSESPIDER_PAGECOUNT) counts pages, not page resources
-    "scrapy.extensions.closespider.CloseSpider": None,
-    "crawler.discovery.resources.PageCountCloseSpider": 0,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.ExtractionPipeline": 100,
@@ -130,6 +153,10 @@ SCRAPER_SLOT_MAX_ACTIVE_SIZE = 20 * 1024 * 1024  # responses waiting for extract
 
 #: gen0/gen1/gen2 thresholds of the garbage collector during the crawl ([] = Python's defaults)
 CRAWLER_GC_THRESHOLDS = [20000, 20, 50]
+
+# --- metrics (crawler.metrics) -----------------------------------------------------
+CRAWLER_METRICS_PORT = 0          # Prometheus /metrics on this port while the crawl runs; 0 = off
+CRAWLER_METRICS_HOST = "127.0.0.1"  # address it binds (0.0.0.0 to be scraped from elsewhere)
 
 LOG_LEVEL = "INFO"
 LOG_INSTALL_ROOT_HANDLER = True

@@ -53,7 +53,8 @@ class RunFinalizer:
         self.crawler.stats.set_value("cpu/crawler_seconds", round(own.ru_utime + own.ru_stime, 3))
         self.crawler.stats.set_value("cpu/workers_seconds", round(children.ru_utime + children.ru_stime, 3))
         stats = self.crawler.stats.get_stats()
-        status = "finished" if reason in ("finished", "closespider_pagecount", "closespider_itemcount") else reason
+        status = "finished" if reason in ("finished", "max_pages", "closespider_pagecount",
+                                          "closespider_itemcount") else reason
         ctx.write_manifest(stats, status)
 
 
@@ -111,14 +112,33 @@ class Progress:
         return cls(crawler)
 
     def spider_opened(self, spider: Any) -> None:
+        import atexit
+
         from rich.console import Console
         from rich.live import Live
 
         self._live = Live(self._render(), console=Console(stderr=True), refresh_per_second=4,
                           transient=True)
-        self._live.start()
+        self._live.start()  # hides the cursor
+        # A forced stop (second Ctrl-C) stops the reactor without spider_closed: the
+        # cursor must come back all the same.
+        atexit.register(self.stop_display)
         self._task = task.LoopingCall(self._tick)
         self._task.start(self.interval, now=False)
+
+    def stop_display(self) -> None:
+        live, self._live = self._live, None
+        if live is None:
+            return
+        try:
+            live.stop()
+        except Exception:  # noqa: BLE001 - at exit: never fail, but always show the cursor
+            pass
+        try:
+            sys.stderr.write("\x1b[?25h")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
 
     def _render(self) -> Any:
         from rich.text import Text
@@ -146,5 +166,4 @@ class Progress:
     def spider_closed(self, spider: Any) -> None:
         if self._task and self._task.running:
             self._task.stop()
-        if self._live is not None:
-            self._live.stop()
+        self.stop_display()

@@ -132,8 +132,11 @@ def _facts(url: str, tracking_params: tuple[str, ...]) -> tuple[str, str | None,
     return kind, canonical, (hash64(canonical) if canonical is not None else 0)
 
 
-def outlinks(response: Any, tracking_params: tuple[str, ...] = (), resources: bool = False) -> list[Outlink]:
-    """The page's links (see the module docstring) from a Scrapy ``TextResponse``.
+def outlinks(response: Any, tracking_params: tuple[str, ...] = (), root: Any = None, *,
+             resources: bool = False) -> list[Outlink]:
+    """The page's links (see the module docstring) from a Scrapy ``TextResponse``; ``root``:
+    the page already parsed by lxml's HTML parser from the same text (the extraction
+    worker's tree), instead of parsing it again.
 
     ``resources``: also what the page embeds (stylesheets, images, scripts, icons...,
     :func:`crawler.discovery.embeds.element_embeds`), found in the same pass over the
@@ -151,7 +154,9 @@ def outlinks(response: Any, tracking_params: tuple[str, ...] = (), resources: bo
     out: list[Outlink] = []
     embeds: list[Outlink] = []
     embed_seen: set[str] = set()
-    for el in response.selector.root.iter(etree.Element):
+    if root is None:
+        root = response.selector.root
+    for el in root.iter(etree.Element):
         if resources:
             tag = _nons(el.tag)
             if isinstance(tag, str):
@@ -218,11 +223,12 @@ def _response_class(path: str) -> type:
     return cls
 
 
-def outlinks_of_page(url: str, body: bytes, spec: LinkSpec) -> list[Outlink]:
-    """:func:`outlinks` of a page given as URL + body (in an extraction worker)."""
+def outlinks_of_page(url: str, body: bytes, spec: LinkSpec, root: Any = None) -> list[Outlink]:
+    """:func:`outlinks` of a page given as URL + body (in an extraction worker); ``root`` as
+    for :func:`outlinks`."""
     cls = _response_class(spec.response_class)
     response = cls(url=url, body=body, encoding=spec.encoding or "utf-8")
-    return outlinks(response, spec.tracking_params, spec.resources)
+    return outlinks(response, spec.tracking_params, root, resources=spec.resources)
 
 
 def link_spec(response: Any, tracking_params: tuple[str, ...] = (), resources: bool = False) -> LinkSpec:

@@ -21,10 +21,11 @@ same parse as its out-links, :func:`crawler.discovery.links.outlinks` with
 * **counted apart**: ``resources/requested``, ``resources/responses`` (every response,
   redirects and errors included), ``resources/fetched`` (2xx, by kind), ``resources/bytes``,
   ``resources/not_modified``, ``resources/failed``, ``resources/skipped/<why>`` in the stats; request meta ``source`` is
-  ``resource``; they do not count against ``--max-pages`` (:class:`PageCountCloseSpider`).
+  ``resource`` (the frontier counts them as fetches of that source, and ``--max-pages``,
+  a budget of fetches, includes them).
 
-Priority ``PRIO_RESOURCE`` puts a page's resources ahead of the pages still queued, so they
-are captured right after the page.
+Priority ``PRIO_RESOURCE`` (:mod:`crawler.discovery.priorities`) puts a page's resources
+ahead of the links still queued, so they are captured soon after the page.
 """
 
 from __future__ import annotations
@@ -34,13 +35,12 @@ from typing import Any, Iterable, Iterator
 
 import scrapy
 from scrapy import signals
-from scrapy.extensions.closespider import CloseSpider
 
 from crawler.discovery.links import Outlink
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["Resources", "PageCountCloseSpider", "RESOURCE_SOURCE", "ACCEPT"]
+__all__ = ["Resources", "RESOURCE_SOURCE", "ACCEPT"]
 
 RESOURCE_SOURCE = "resource"
 #: Accept headers a browser sends for each kind of resource (servers negotiate image formats).
@@ -182,15 +182,3 @@ class Resources:
             self.stats.inc_value("resources/failed")
             self.stats.inc_value(f"resources/failed/{name}")
             logger.info("resource not fetched: %s: %s: %s", url, name, failure.getErrorMessage())
-
-
-class PageCountCloseSpider(CloseSpider):
-    """Scrapy's ``CloseSpider`` whose page count (``CLOSESPIDER_PAGECOUNT``, set by
-    ``--max-pages``) leaves page resources out: a page budget buys whole pages, each
-    with what it needs to render (at most ``CRAWLER_RESOURCES_MAX_PER_PAGE`` more fetches
-    per page, counted in ``resources/*``)."""
-
-    def page_count(self, response: Any, request: Any, spider: Any) -> None:
-        if request is not None and request.meta.get("source") == RESOURCE_SOURCE:
-            return
-        super().page_count(response, request, spider)

@@ -5,7 +5,7 @@ Wired into :mod:`crawler.cli` by :func:`register` and :data:`HANDLERS`.
 
 from __future__ import annotations
 
-from crawler.cliargs import parse_setting
+from crawler.cliargs import BROWSER_HELP, add_metrics_args, parse_setting
 
 import argparse
 import json
@@ -54,7 +54,9 @@ def register(sub: Any) -> None:
     worker.add_argument("--store", metavar="URI", default="./archive",
                         help="store shared by the workers: s3://bucket/prefix, or a folder (default ./archive)")
     worker.add_argument("--name", metavar="NAME", help="worker name, unique among live workers (default HOST-PID)")
-    worker.add_argument("--max-pages", type=int, metavar="N", help="stop this worker after N pages")
+    worker.add_argument("--max-pages", type=int, metavar="N",
+                        help="the crawl's budget of fetches, shared by every worker (exact); "
+                             "-s CRAWLER_WORKER_MAX_PAGES=N stops this worker alone after N responses")
     worker.add_argument("--depth", type=int, metavar="N", help="max link hops from a seed")
     worker.add_argument("--allow-private", action="store_true",
                         help="allow private, loopback and link-local addresses")
@@ -62,9 +64,11 @@ def register(sub: Any) -> None:
     worker.add_argument("--no-resources", action="store_true",
                         help="do not fetch page resources (stylesheets, images, scripts, fonts, icons)")
     worker.add_argument("--crawl-id", metavar="ID", help="expected crawl id (error if another runs)")
+    worker.add_argument("--browser", action="store_true", help=BROWSER_HELP)
     worker.add_argument("-s", "--set", action="append", type=parse_setting, default=[], metavar="NAME=VALUE",
                         help="override a Scrapy/crawler setting (JSON values accepted)")
     worker.add_argument("-v", "--verbose", action="count", default=0)
+    add_metrics_args(worker)
 
     enq = sub.add_parser("enqueue", help="add seed URLs to a distributed crawl",
                          description="Push seeds (JSON start-URL items) to the job's Redis start-URL list.",

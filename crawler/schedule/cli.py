@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from crawler.cliargs import add_metrics_args, metrics_overrides
+
 RUN_EPILOG = """examples:
   crawler run demo                          # settings/jobs/demo.toml, once
   crawler run /etc/newsarchiver/jobs/news.toml
@@ -32,7 +34,9 @@ SCHEDULE_EPILOG = """examples:
   crawler schedule ./jobs/site.toml --stop-timeout 600
 
 Runs in the foreground until SIGTERM / Ctrl-C: running crawls are then stopped
-gracefully (manifest written) and the scheduler exits 0.
+gracefully (manifest written) and the scheduler exits 0.  An invalid job file is
+reported (every problem of every file) and skipped; the valid jobs run.  Exit 2
+when no valid scheduled job is left.
 """
 
 JOBS_EPILOG = """examples:
@@ -56,7 +60,10 @@ def register(subparsers: Any) -> None:
     run.add_argument("--jobs-dir", metavar="DIR", help="where job names are looked up (default settings/jobs)")
     run.add_argument("--no-resources", action="store_true",
                      help="do not fetch page resources (overrides the job's [resources] enabled)")
+    run.add_argument("--browser", action="store_true",
+                     help="render pages in headless Chromium (as the job key browser.enabled = true)")
     run.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    add_metrics_args(run)
     run.set_defaults(handler=cmd_run)
 
     sch = subparsers.add_parser("schedule", help="run jobs on their [schedule] (long-running)",
@@ -67,6 +74,7 @@ def register(subparsers: Any) -> None:
     sch.add_argument("--stop-timeout", type=float, default=300.0, metavar="S",
                      help="on SIGTERM, wait this long for running crawls before killing them (default 300)")
     sch.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    add_metrics_args(sch)
     sch.set_defaults(handler=cmd_schedule)
 
     jobs = subparsers.add_parser("jobs", help="list crawl jobs with their schedule and next run",
@@ -88,11 +96,15 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         job = load_job(args.job, _jobs_dir(args))
+        if getattr(args, "browser", False):
+            job.browser.enabled = True
         if args.dry_run:
             seeds = job.seeds_list()
     except (JobError, OSError) as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    for warning in job.warnings:
+        print(f"crawler: warning: {warning}", file=sys.stderr)
     if args.dry_run:
         from crawler.schedule.scheduler import next_run
 
@@ -110,14 +122,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2, default=str))
         return 0
     _setup_logging(args.verbose)
-    extra = {"CRAWLER_RESOURCES": False} if getattr(args, "no_resources", False) else None
-    return run_job(job, args.verbose, extra_overrides=extra)
+    extra = metrics_overrides(args)
+    if getattr(args, "no_resources", False):
+        extra["CRAWLER_RESOURCES"] = False
+    return run_job(job, args.verbose, extra_overrides=extra or None)
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     from crawler.schedule.scheduler import main_schedule
 
-    return main_schedule(args.jobs, args.verbose, jobs_dir=_jobs_dir(args), stop_timeout=args.stop_timeout)
+    return main_schedule(args.jobs, args.verbose, jobs_dir=_jobs_dir(args), stop_timeout=args.stop_timeout,
+                         metrics_port=args.metrics_port, metrics_host=args.metrics_host)
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:

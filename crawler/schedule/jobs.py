@@ -241,6 +241,17 @@ class Recrawl(_Section):
         return v
 
 
+class Browser(_Section):
+    """``[browser]``: render pages in headless Chromium (``crawler crawl --browser``)."""
+
+    enabled: bool | None = None
+    page_timeout: float | None = Field(None, gt=0, description="seconds for a page to load and settle")
+    pages_per_browser: int | None = Field(None, ge=1, description="restart Chromium after this many pages")
+    max_memory_mb: int | None = Field(None, ge=64, description="restart Chromium above this resident memory")
+    concurrency: int | None = Field(None, ge=1, description="pages rendered at once")
+    screenshot: bool | None = None
+
+
 class Job(_Section):
     name: str
     seeds: list[str] = Field(default_factory=list)
@@ -252,9 +263,16 @@ class Job(_Section):
     schedule: Schedule | None = None
     recrawl: Recrawl = Field(default_factory=Recrawl)
     resources: Resources = Field(default_factory=Resources)
+    browser: Browser = Field(default_factory=Browser)
     settings: dict[str, Any] = Field(default_factory=dict)
 
     _path: Path | None = PrivateAttr(default=None)
+    #: Problems that do not stop the job (an unknown setting name), ``file: key: message``.
+    _warnings: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return self._warnings
 
     @field_validator("name")
     @classmethod
@@ -266,12 +284,15 @@ class Job(_Section):
     @field_validator("seeds")
     @classmethod
     def _seeds(cls, v: list[str]) -> list[str]:
+        from crawler.discovery.urls import normalize_seed
+
         out = []
         for i, seed in enumerate(v):
             seed = seed.strip()
-            scheme = seed.split("://", 1)[0].lower() if "://" in seed else ""
-            if not seed or (scheme and scheme not in ("http", "https")) or " " in seed:
-                raise ValueError(f"item {i}: not an http(s) URL: {seed!r}")
+            try:
+                normalize_seed(seed)
+            except ValueError as exc:
+                raise ValueError(f"item {i}: {seed!r}: {exc}") from None
             out.append(seed)
         return out
 
@@ -286,9 +307,19 @@ class Job(_Section):
     @field_validator("settings")
     @classmethod
     def _settings(cls, v: dict[str, Any]) -> dict[str, Any]:
-        for key in v:
+        from crawler.settingcheck import SettingError, check_value
+
+        problems = []
+        for key, value in v.items():
             if not _SETTING_RE.match(key):
-                raise ValueError(f"{key!r}: setting names are upper case, e.g. DOWNLOAD_DELAY")
+                problems.append(f"{key!r}: setting names are upper case, e.g. DOWNLOAD_DELAY")
+                continue
+            try:
+                check_value(key, value)
+            except SettingError as exc:
+                problems.append(f"{key}: {exc}")
+        if problems:
+            raise ValueError("; ".join(problems))
         return v
 
     @model_validator(mode="after")
@@ -343,6 +374,12 @@ class Job(_Section):
             ("CRAWLER_RESOURCES", self.resources.enabled),
             ("CRAWLER_RESOURCES_MAX_PER_PAGE", self.resources.max_per_page),
             ("CRAWLER_RESOURCES_MAX_SIZE", self.resources.max_size),
+            ("CRAWLER_BROWSER", self.browser.enabled),
+            ("CRAWLER_BROWSER_PAGE_TIMEOUT", self.browser.page_timeout),
+            ("CRAWLER_BROWSER_PAGES_PER_BROWSER", self.browser.pages_per_browser),
+            ("CRAWLER_BROWSER_MAX_RSS_MB", self.browser.max_memory_mb),
+            ("CRAWLER_BROWSER_CONCURRENCY", self.browser.concurrency),
+            ("CRAWLER_BROWSER_SCREENSHOT", self.browser.screenshot),
         ]
         for key, value in pairs:
             if value is not None:
@@ -444,6 +481,12 @@ def load_job(path_or_name: str | os.PathLike[str], jobs_dir: Path | None = None)
     sf = job.seeds_file_path()
     if sf is not None and not sf.is_file():
         raise JobError(source, [f"seeds_file: no such file {sf}"])
+    from crawler.settingcheck import unknown_setting_warning
+
+    for key in job.settings:
+        warning = unknown_setting_warning(key)
+        if warning:
+            job.warnings.append(f"{source}: settings.{key}: {warning}")
     return job
 
 
@@ -452,5 +495,5 @@ def list_job_files(jobs_dir: Path | None = None) -> list[Path]:
     return sorted(jobs_dir.glob("*.toml")) if jobs_dir.is_dir() else []
 
 
-__all__ = ["Job", "JobError", "Discovery", "Limits", "Politeness", "Schedule", "Recrawl",
+__all__ = ["Job", "JobError", "Browser", "Discovery", "Limits", "Politeness", "Schedule", "Recrawl",
            "load_job", "resolve_job_path", "list_job_files", "parse_duration", "expand_env", "JOBS_DIR"]

@@ -177,28 +177,6 @@ def test_limits_robots_and_ssrf_guard_apply(tmp_path):
     assert cdn  # (the first site's CDN was served the allowed resources)
 
 
-def test_page_budget_leaves_resources_out():
-    """--max-pages (CLOSESPIDER_PAGECOUNT) counts pages, not their resources."""
-    from scrapy import Request
-    from scrapy.http import Response
-    from scrapy.utils.test import get_crawler
-
-    from crawler.discovery.resources import PageCountCloseSpider
-
-    crawler = get_crawler(settings_dict={"CLOSESPIDER_PAGECOUNT": 2})
-    ext = PageCountCloseSpider.from_crawler(crawler)
-    closed = []
-    ext._close_spider = closed.append  # what would stop the engine
-    page = Request("http://site.test/", meta={"source": "link"})
-    resource = Request("http://cdn.test/a.png", meta={"source": "resource"})
-    for _ in range(5):
-        ext.page_count(Response(resource.url), resource, None)
-    assert not closed
-    ext.page_count(Response(page.url), page, None)
-    ext.page_count(Response(page.url), page, None)
-    assert closed == ["closespider_pagecount"]
-
-
 def test_job_file_and_cli_switches(tmp_path):
     from crawler.cli import build_parser, crawl_overrides
     from crawler.schedule.jobs import JobError, load_job

@@ -99,13 +99,13 @@ _TEXT_QUAY = [
 ]
 
 
-def _head(title: str, cdn: str, extra: str = "", og_image: str = "") -> str:
+def _head(title: str, cdn: str, extra: str = "", og_image: str = "", og_type: str = "article") -> str:
     og = f'<meta property="og:image" content="{og_image}">\n' if og_image else ""
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <title>{html.escape(title)} | The Requisite Times</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<meta property="og:type" content="article">
+<meta property="og:type" content="{og_type}">
 <meta property="og:title" content="{html.escape(title)}">
 {og}<link rel="icon" href="/favicon.ico" type="image/x-icon">
 <link rel="apple-touch-icon" href="{cdn}/img/touch-icon.png">
@@ -141,7 +141,7 @@ def _home(cdn: str) -> str:
 <h2><a href="{path}">{html.escape(title)}</a></h2>
 <p>{html.escape(_TEXT[i % len(_TEXT)][:120])}...</p>
 </article>""")
-    return (_head("Home", cdn, og_image=f"{cdn}/img/og-home.png")
+    return (_head("Home", cdn, og_image=f"{cdn}/img/og-home.png", og_type="website")
             + '<body class="home">\n' + _masthead(cdn)
             + '<main>\n<h1>Latest news</h1>\n' + "\n".join(cards) + "\n</main>\n" + _FOOTER)
 

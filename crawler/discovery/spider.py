@@ -317,7 +317,7 @@ class NewsSpider(scrapy.Spider):
 
     def _outlinks(self, response: Response, resources: bool = False) -> list[Outlink]:
         try:
-            return outlinks(response, self.tracking_params, resources)
+            return outlinks(response, self.tracking_params, resources=resources)
         except Exception as exc:  # noqa: BLE001 - a page we cannot parse has no links to follow
             logger.warning("link extraction failed for %s: %s: %s", response.url, type(exc).__name__, exc)
             self.crawler.stats.inc_value("discovery/link_extraction_errors")

@@ -116,7 +116,7 @@ class NewsSpider(scrapy.Spider):
             max_url_length=settings.getint("CRAWLER_MAX_URL_LENGTH", 2048),
             max_repeated_segments=settings.getint("CRAWLER_MAX_REPEATED_SEGMENTS", 2),
             max_query_variants=settings.getint("CRAWLER_MAX_QUERY_VARIANTS", 50),
-            max_pages_per_host=settings.getint("CRAWLER_MAX_PAGES_PER_HOST", 50000),
+            max_pages_per_host=settings.getint("CRAWLER_MAX_URLS_PER_HOST", 50000),
         )
         self.follow_links = settings.getbool("CRAWLER_FOLLOW_LINKS", True)
         self.use_sitemaps = settings.getbool("CRAWLER_SITEMAPS", True)
@@ -424,6 +424,9 @@ class NewsSpider(scrapy.Spider):
     def on_error(self, failure: Any) -> None:
         request = getattr(failure, "request", None)
         if request is not None and request.meta.get("probe"):
+            return
+        if type(failure.value).__name__ == "AlreadyArchived":  # crawler.dedup.redirects: not an error
+            logger.info("not fetched: %s", failure.getErrorMessage())
             return
         self.crawler.stats.inc_value("fetch/errors")
         url = getattr(request, "url", "?")

@@ -110,6 +110,9 @@ class RunContext:
         self.started_monotonic = time.monotonic()
         self.files: list[dict[str, Any]] = []
         self.seeds: list[str] = []
+        #: what became of the dedup index snapshot of a remote store (``stored``,
+        #: ``pending``...; see crawler.dedup.snapshot), None when there is none
+        self.dedup_state: str | None = None
         self.recorded_settings = {
             k: settings.get(k) for k in RECORDED_SETTINGS if settings.get(k) is not None
         }
@@ -138,7 +141,12 @@ class RunContext:
             "settings": self.recorded_settings,
             "stats": _jsonable(stats),
             "files": self.files,
+            # files kept in the local spool because the store was unavailable (the
+            # manifest itself may be one more: see crawler upload --pending)
+            "pending_upload": sum(1 for f in self.files if f.get("pending")),
         }
+        if getattr(self, "dedup_state", None):
+            manifest["dedup_state"] = self.dedup_state
         data = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
         obj = self.store.put_bytes(layout.manifest_key(self.crawl_id), data)
         self.release_spool()

@@ -20,7 +20,8 @@ The crawl runs in its own session (process group), so a terminal Ctrl-C reaches 
 once, through the supervisor -- never twice (which would force an unclean stop).
 
 Exit codes: those of ``crawler crawl`` (0 finished, 1 crawl failed or stopped,
-2 bad usage / invalid job, 3 store not writable) plus 4 = the job is already running;
+2 bad usage / invalid job, 3 store not writable, 4 store busy, 6 finished with files
+pending upload -- recorded as ``pending_upload``) plus 4 = the job is already running;
 a crawl killed by signal N gives 128 + N.
 """
 
@@ -36,6 +37,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from crawler.exitcodes import EXIT_BUSY, EXIT_PENDING_UPLOAD
 from crawler.schedule.history import record_finish, record_skipped, record_start, summarize_manifest
 from crawler.schedule.jobs import Job
 from crawler.schedule.lock import JobLock
@@ -132,8 +134,12 @@ def run_job(job: Job, verbose: int = 0, *, crawl_id: str | None = None,
         manifest = _read_manifest(store, crawl_id)
         if manifest is not None and code >= 0 and status is None:
             status = manifest.get("status") or "failed"
-            if code != 0 and status == "finished":
+            if code == EXIT_PENDING_UPLOAD and status == "finished":
+                status = "pending_upload"  # finished; files wait for crawler upload --pending
+            elif code != 0 and status == "finished":
                 status = "failed"
+        elif status is None and code == EXIT_BUSY:
+            status = "skipped"  # another crawl (another job) is writing to the same store
         elif status is None:
             status = "failed"
         record_finish(store, job.name, crawl_id, status=status, exit_code=code,

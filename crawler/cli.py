@@ -34,7 +34,8 @@ CRAWL_EPILOG = """examples:
   crawler crawl https://a.example/ https://b.example/ --store file:///data/archive --max-pages 1000
   crawler crawl --seeds-file seeds.txt --depth 2 --since 2d -s DOWNLOAD_DELAY=1
 
-exit codes: 0 finished, 1 crawl failed, 2 bad usage / no valid seed, 3 store not writable
+exit codes: 0 finished, 1 crawl failed or stopped, 2 bad usage / no valid seed / --crawl-id invalid or
+already used, 3 store error, 4 busy, 5 nothing archived (every seed failed, site down), 6 files pending upload
 """
 
 
@@ -61,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="allow private, loopback and link-local addresses (refused by default)")
     crawl.add_argument("--since", metavar="WHEN", help="sitemap window: '2d', '12h' or an ISO date")
     crawl.add_argument("--no-robots", action="store_true", help="do not obey robots.txt (use with care)")
-    crawl.add_argument("--crawl-id", metavar="ID", help="use this crawl id instead of a generated one")
+    crawl.add_argument("--crawl-id", metavar="ID",
+                       help="use this crawl id instead of a generated one ([A-Za-z0-9._-], new to the store)")
     crawl.add_argument("-s", "--set", action="append", type=parse_setting, default=[], metavar="NAME=VALUE",
                        help="override a Scrapy/crawler setting (JSON values accepted)")
     crawl.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")

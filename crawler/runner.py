@@ -22,10 +22,8 @@ from crawler.storage import StoreError, layout, open_store
 
 logger = logging.getLogger(__name__)
 
-EXIT_OK = 0
-EXIT_CRAWL_FAILED = 1
-EXIT_USAGE = 2
-EXIT_STORE = 3
+from crawler.exitcodes import (EXIT_FAILED as EXIT_CRAWL_FAILED, EXIT_NOTHING_FETCHED, EXIT_OK, EXIT_STORE,
+                               EXIT_USAGE)
 
 
 _SECRET_KEY = re.compile(
@@ -96,7 +94,15 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
     from crawler.discovery.spider import NewsSpider, read_seeds_file, split_seeds
     from crawler.discovery.urls import is_http_url
 
+    from crawler.crawlid import CrawlIdError, check_crawl_id, check_new_crawl_id
+
     overrides = dict(overrides or {})
+    wanted_id = overrides.get("CRAWLER_CRAWL_ID")
+    if wanted_id is not None:
+        try:
+            check_crawl_id(wanted_id, "--crawl-id")
+        except CrawlIdError as exc:
+            raise CrawlSetupError(str(exc), EXIT_USAGE) from None
     all_seeds = split_seeds(seeds) + (read_seeds_file(seeds_file) if seeds_file else [])
     valid = [s if "://" in s else "http://" + s for s in all_seeds]
     valid = [s for s in valid if is_http_url(s)]
@@ -116,7 +122,12 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
         except ValueError as exc:  # e.g. another crawl id is running in that job
             raise CrawlSetupError(str(exc), EXIT_USAGE) from exc
     # -- end distributed crawl --
-    crawl_id = overrides.get("CRAWLER_CRAWL_ID") or new_crawl_id()
+    crawl_id = wanted_id or new_crawl_id()
+    if wanted_id is not None:
+        try:
+            check_new_crawl_id(store, wanted_id, "--crawl-id")
+        except CrawlIdError as exc:
+            raise CrawlSetupError(str(exc), EXIT_USAGE) from None
     overrides["CRAWLER_CRAWL_ID"] = crawl_id
     settings = build_settings(overrides, verbose)
     if settings.get("JOBDIR"):
@@ -135,8 +146,16 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
         return CrawlResult(crawl_id, EXIT_CRAWL_FAILED)
     with store.open_read(key) as fh:
         manifest = json.load(fh)
-    code = EXIT_OK if manifest.get("status") == "finished" else EXIT_CRAWL_FAILED
-    return CrawlResult(crawl_id, code, manifest)
+    return CrawlResult(crawl_id, manifest_exit_code(manifest), manifest)
+
+
+def manifest_exit_code(manifest: dict[str, Any]) -> int:
+    """The exit code a run's manifest stands for (see crawler.exitcodes)."""
+    from crawler.outcome import NOTHING_FETCHED
+
+    if manifest.get("failure") == NOTHING_FETCHED:
+        return EXIT_NOTHING_FETCHED
+    return EXIT_OK if manifest.get("status") == "finished" else EXIT_CRAWL_FAILED
 
 
 def summarize(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -221,7 +240,9 @@ def report_crawl(run: Any, extra: Any = None, what: str = "crawl") -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if result.manifest:
+    if result.exit_code == EXIT_NOTHING_FETCHED:  # one line says it all: no table of zeros
+        print(f"crawler: error: {what} {result.crawl_id}: {result.manifest.get('reason')}", file=sys.stderr)
+    elif result.manifest:
         print_summary(result.manifest, extra=extra(result.manifest) if extra else None)
     else:
         print(f"crawler: {what} {result.crawl_id} did not finish; no manifest written", file=sys.stderr)
@@ -229,4 +250,5 @@ def report_crawl(run: Any, extra: Any = None, what: str = "crawl") -> int:
 
 
 __all__ = ["run_crawl", "report_crawl", "print_summary", "summarize", "CrawlSetupError", "StoreError",
-           "EXIT_OK", "EXIT_CRAWL_FAILED", "EXIT_USAGE", "EXIT_STORE"]
+           "EXIT_OK", "EXIT_CRAWL_FAILED", "EXIT_USAGE", "EXIT_STORE", "EXIT_NOTHING_FETCHED",
+           "manifest_exit_code"]

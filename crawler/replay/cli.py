@@ -102,6 +102,7 @@ def _print_reprocess(manifest: dict[str, Any], file: Any = None) -> None:
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
+    from crawler.crawlid import CrawlIdError
     from crawler.replay.reprocess import ReprocessError, reprocess
     from crawler.storage import StoreError
 
@@ -111,6 +112,9 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return 3
+    except CrawlIdError as exc:  # --run-id invalid or already used
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return 2
     except (ReprocessError, ValueError) as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return 1

@@ -280,6 +280,10 @@ class Job(_Section):
         for key in v:
             if not _SETTING_RE.match(key):
                 raise ValueError(f"{key!r}: setting names are upper case, e.g. DOWNLOAD_DELAY")
+        if "CRAWLER_CRAWL_ID" in v:
+            from crawler.crawlid import check_crawl_id
+
+            check_crawl_id(v["CRAWLER_CRAWL_ID"], "CRAWLER_CRAWL_ID")
         return v
 
     @model_validator(mode="after")

@@ -17,6 +17,9 @@ logger = logging.getLogger(__name__)
 
 MAX_LENGTH = 100
 _ID_RE = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9._-]*")
+#: names of the spool root that are not crawls: an S3 store's local state cache and pending
+#: uploads live next to the crawls' spool folders, "_" is a placeholder
+RESERVED = frozenset({"state", "pending", "_"})
 
 
 class CrawlIdError(ValueError):
@@ -30,6 +33,8 @@ def check_crawl_id(value: Any, what: str = "crawl id") -> str:
         raise CrawlIdError(
             f"invalid {what} {text!r}: use 1-{MAX_LENGTH} letters, digits, '.', '_' or '-' "
             "(not starting with '.')")
+    if text in RESERVED:
+        raise CrawlIdError(f"invalid {what} {text!r}: reserved name ({', '.join(sorted(RESERVED))})")
     return text
 
 
@@ -77,4 +82,4 @@ def check_new_crawl_id(store: Any, crawl_id: str, what: str = "crawl id") -> str
     return crawl_id
 
 
-__all__ = ["CrawlIdError", "check_crawl_id", "check_new_crawl_id", "crawl_id_in_use", "MAX_LENGTH"]
+__all__ = ["RESERVED", "CrawlIdError", "check_crawl_id", "check_new_crawl_id", "crawl_id_in_use", "MAX_LENGTH"]

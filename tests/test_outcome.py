@@ -88,7 +88,7 @@ def test_job_of_a_dead_site_is_recorded_as_failed(tmp_path):
     assert [r["status"] for r in runs] == ["failed"]
 
 
-@pytest.mark.parametrize("bad", ["../../etc x", "nightly/x", ".hidden", "", "a" * 101, "x\ny", "é"])
+@pytest.mark.parametrize("bad", ["../../etc x", "nightly/x", ".hidden", "", "a" * 101, "x\ny", "é", "state", "pending"])
 def test_check_crawl_id_refuses(bad):
     with pytest.raises(CrawlIdError):
         check_crawl_id(bad)

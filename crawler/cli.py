@@ -6,13 +6,16 @@ import argparse
 import sys
 from typing import Any
 
-from crawler.cliargs import parse_setting, run_overrides
+from crawler.cliargs import BROWSER_HELP, add_metrics_args, parse_setting, run_overrides
 from crawler import __version__
 from crawler.schedule import cli as schedule_cli
 from crawler import readcli
 from crawler.storage import uploader
 from crawler.distributed import cli as distributed_cli  # distributed crawls (scrapy-redis)
 from crawler.replay import cli as replay_cli
+from crawler.replay import qacli
+from crawler.search import cli as search_cli
+from crawler.dashboard import cli as dashboard_cli
 
 EPILOG = """examples:
   crawler crawl https://news.example.com/ --max-pages 500
@@ -24,6 +27,7 @@ EPILOG = """examples:
   crawler articles --since RUN_ID --format csv --out new.csv
   crawler stats
   crawler replay                     # browse the archive in pywb on 127.0.0.1:8080
+  crawler qa                         # replay check: missing resources, pixel difference
   crawler export wacz --crawl ID --out crawl.wacz
   crawler reprocess --crawl ID       # re-extract articles from the WARCs, no network
   crawler worker --redis redis://host:6379/0 --store s3://bucket/prefix   # join a distributed crawl
@@ -56,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--seeds-file", metavar="F", help="file with one seed URL per line (# comments)")
     crawl.add_argument("--store", metavar="URI", default="./archive",
                        help="local folder, file:// URI or s3://bucket/prefix (default ./archive)")
-    crawl.add_argument("--max-pages", type=int, metavar="N", help="stop after N fetched pages")
+    crawl.add_argument("--max-pages", type=int, metavar="N",
+                       help="exact budget of N fetches (robots.txt, redirects, retries included)")
     crawl.add_argument("--depth", type=int, metavar="N", help="max link hops from a seed (sitemaps/feeds count as 1)")
     crawl.add_argument("--allow-private", action="store_true",
                        help="allow private, loopback and link-local addresses (refused by default)")
@@ -64,9 +69,11 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--no-robots", action="store_true", help="do not obey robots.txt (use with care)")
     crawl.add_argument("--crawl-id", metavar="ID",
                        help="use this crawl id instead of a generated one ([A-Za-z0-9._-], new to the store)")
+    crawl.add_argument("--browser", action="store_true", help=BROWSER_HELP)
     crawl.add_argument("-s", "--set", action="append", type=parse_setting, default=[], metavar="NAME=VALUE",
                        help="override a Scrapy/crawler setting (JSON values accepted)")
     crawl.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    add_metrics_args(crawl)
 
     demo = sub.add_parser("demo", help="serve the bundled demo news site and crawl it",
                           description="Start the demo news site on 127.0.0.1, crawl it, print a summary.")
@@ -106,6 +113,9 @@ def build_parser() -> argparse.ArgumentParser:
     readcli.register(sub)
     distributed_cli.register(sub)  # crawler worker / enqueue, crawl --redis
     replay_cli.register(sub)  # crawler reprocess / recrawl-offline
+    qacli.register(sub)  # crawler qa (replay check)
+    search_cli.register(sub)  # crawler search
+    dashboard_cli.register(sub)  # crawler dashboard
     return parser
 
 

@@ -17,7 +17,8 @@ USER_AGENT = f"newsarchiver/{__version__} (+{CRAWLER_CONTACT_URL})"
 CRAWLER_STORE = "./archive"
 CRAWLER_SEEDS = []
 CRAWLER_MAX_DEPTH = -1           # link hops from a seed; -1 = unlimited
-CRAWLER_MAX_PAGES = 0            # 0 = unlimited (maps to CLOSESPIDER_PAGECOUNT)
+CRAWLER_MAX_PAGES = 0            # fetches (robots.txt, redirects, retries included); 0 = unlimited; exact
+CRAWLER_MAX_PAGES_PER_HOST = 50000  # fetches per host (host[:port]); 0 = unlimited; also caps URLs queued per host
 CRAWLER_ALLOWED_DOMAINS = []     # domains in scope besides the seeds' registered domains
 CRAWLER_ALLOW = []               # regexes a URL must match (empty = all in scope)
 CRAWLER_DENY = []                # regexes that exclude a URL
@@ -32,8 +33,17 @@ CRAWLER_ALLOWED_NETWORKS = []    # CIDRs allowed even without CRAWLER_ALLOW_PRIV
 CRAWLER_MAX_URL_LENGTH = 2048
 CRAWLER_MAX_REPEATED_SEGMENTS = 2
 CRAWLER_MAX_QUERY_VARIANTS = 50
-CRAWLER_MAX_PAGES_PER_HOST = 50000
 CRAWLER_MAX_LINKS_PER_PAGE = 5000   # links followed per page (link floods)
+
+CRAWLER_FAILING_MIN = 5          # failures (404/410/5xx, non-HTML) before a path pattern is demoted (host: twice)
+
+# --- frontier (crawler.discovery.frontier): order, fairness between hosts, budgets ----------
+SCHEDULER = "crawler.discovery.frontier.FrontierScheduler"
+SCHEDULER_PRIORITY_QUEUE = "crawler.discovery.frontier.HostQueues"
+SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
+SCHEDULER_START_MEMORY_QUEUE = None
+SCHEDULER_START_DISK_QUEUE = None
 
 # --- politeness ---------------------------------------------------------------------
 ROBOTSTXT_OBEY = True
@@ -69,6 +79,19 @@ DOWNLOAD_HANDLERS = {
     "https": "crawler.archive.capture.ArchivingDownloadHandler",
 }
 
+# --- browser capture (crawl --browser; crawler.browser, needs the [browser] extra) -----------
+CRAWLER_BROWSER = False          # render each HTML page in headless Chromium
+CRAWLER_BROWSER_EXECUTABLE = "/usr/bin/chromium"   # Debian's chromium; never 'playwright install'
+CRAWLER_BROWSER_CONCURRENCY = 2  # pages rendered at once
+CRAWLER_BROWSER_PAGE_TIMEOUT = 30.0  # seconds for a page to load and settle
+CRAWLER_BROWSER_IDLE_WAIT = 2.0  # at most this long waiting for the network to go idle (twice)
+CRAWLER_BROWSER_PAGES_PER_BROWSER = 100   # restart Chromium after this many pages ...
+CRAWLER_BROWSER_MAX_RSS_MB = 1024         # ... or once its processes use more memory
+CRAWLER_BROWSER_MAX_REQUESTS_PER_PAGE = 300
+CRAWLER_BROWSER_SCREENSHOT = True          # full-page PNG as a WARC resource record
+CRAWLER_BROWSER_SCREENSHOT_MAX_HEIGHT = 10000
+CRAWLER_BROWSER_CACHE_MB = 64    # resources kept in memory so each is fetched once per crawl
+
 # --- deduplication and incremental recrawls --------------------------------------------
 DEDUP_ENABLED = True
 DEDUP_BACKEND = None             # None = SQLite in the store's state/ folder; "redis://host:6379/0"
@@ -101,6 +124,7 @@ ARTICLES_PART_MAX_RECORDS = 50000
 DOWNLOADER_MIDDLEWARES = {
     "crawler.discovery.netguard.NetGuardMiddleware": 50,
     "crawler.discovery.politeness.PolitenessMiddleware": 560,
+    "crawler.discovery.frontier.FrontierMiddleware": 990,  # counts fetches, last before the network
 }
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
@@ -110,6 +134,7 @@ EXTENSIONS = {
     "crawler.extensions.Progress": 1001,
     "crawler.extensions.GcTuning": 1002,
     "crawler.schedule.jobdir.JobDirGuard": 1003,  # only with JOBDIR
+    "crawler.metrics.crawl.CrawlMetrics": 1004,  # only with CRAWLER_METRICS_PORT
     "scrapy.extensions.telnet.TelnetConsole": None,
 }
 ITEM_PIPELINES = {
@@ -121,6 +146,10 @@ SCRAPER_SLOT_MAX_ACTIVE_SIZE = 20 * 1024 * 1024  # responses waiting for extract
 
 #: gen0/gen1/gen2 thresholds of the garbage collector during the crawl ([] = Python's defaults)
 CRAWLER_GC_THRESHOLDS = [20000, 20, 50]
+
+# --- metrics (crawler.metrics) -----------------------------------------------------
+CRAWLER_METRICS_PORT = 0          # Prometheus /metrics on this port while the crawl runs; 0 = off
+CRAWLER_METRICS_HOST = "127.0.0.1"  # address it binds (0.0.0.0 to be scraped from elsewhere)
 
 LOG_LEVEL = "INFO"
 LOG_INSTALL_ROOT_HANDLER = True

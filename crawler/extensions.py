@@ -54,7 +54,8 @@ class RunFinalizer:
         self.crawler.stats.set_value("cpu/crawler_seconds", round(own.ru_utime + own.ru_stime, 3))
         self.crawler.stats.set_value("cpu/workers_seconds", round(children.ru_utime + children.ru_stime, 3))
         stats = self.crawler.stats.get_stats()
-        status = "finished" if reason in ("finished", "closespider_pagecount", "closespider_itemcount") else reason
+        status = "finished" if reason in ("finished", "max_pages", "closespider_pagecount",
+                                          "closespider_itemcount") else reason
         outcome = CrawlOutcome.of(self.crawler)
         verdict = outcome.verdict(ctx.seeds)
         if verdict is not None and status == "finished" and not self.crawler.settings.get("CRAWLER_REDIS_URL"):

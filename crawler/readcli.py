@@ -38,6 +38,7 @@ records come again: upsert by id); --all-versions gives every stored version.
 
 STATS_EPILOG = """examples:
   crawler stats
+  crawler stats --plot articles.svg        # or .png (needs the [plot] extra)
   crawler stats --store /data/news-archive --json | jq .articles.per_site
 """
 
@@ -101,6 +102,8 @@ def register(subparsers: Any) -> None:
                               **_formatter(STATS_EPILOG))
     _store_arg(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--plot", metavar="FILE", help="also draw articles per site per day and the yield per run "
+                   "into FILE.svg or FILE.png (PNG needs the [plot] extra: CairoSVG)")
     p.set_defaults(handler=cmd_stats)
 
     p = subparsers.add_parser("show", help="print the archived HTTP response of a URL",
@@ -282,9 +285,21 @@ def _human(n: int | None) -> str:
 
 @_guard
 def cmd_stats(args: argparse.Namespace) -> int:
-    from crawler.reader import store_stats
+    from crawler.reader import list_runs, store_stats
 
+    if args.plot and not args.plot.lower().endswith((".svg", ".png")):
+        return _error(f"--plot: {args.plot}: the file name must end in .svg or .png", EXIT_USAGE)
     stats = store_stats(args.store)
+    if args.plot:
+        from crawler.charts import stats_svg, write_plot
+
+        try:
+            write_plot(stats_svg(stats, list_runs(args.store)), args.plot)
+        except ValueError as exc:
+            return _error(str(exc), EXIT_USAGE)
+        except OSError as exc:
+            return _error(f"--plot: cannot write {args.plot}: {exc.strerror or exc}", EXIT_USAGE)
+        print(f"plot written to {args.plot}", file=sys.stderr)
     if args.json:
         print(json.dumps(stats, indent=2, sort_keys=False))
         return 0

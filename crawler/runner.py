@@ -82,10 +82,19 @@ def build_settings(overrides: dict[str, Any], verbose: int = 0) -> Settings:
     for key, value in overrides.items():
         if value is not None:
             settings.set(key, value, priority="cmdline")
-    max_pages = settings.getint("CRAWLER_MAX_PAGES")
-    if max_pages:
-        settings.set("CLOSESPIDER_PAGECOUNT", max_pages, priority="cmdline")
+    # CRAWLER_MAX_PAGES is enforced by the frontier (crawler.discovery.frontier), exactly
     return settings
+
+
+def check_browser(settings: Settings) -> None:
+    """``--browser`` without Playwright or Chromium: one clear line, exit 2, before anything starts."""
+    if settings.getbool("CRAWLER_BROWSER"):
+        from crawler.browser.chromium import BrowserUnavailable, check_available
+
+        try:
+            check_available(settings.get("CRAWLER_BROWSER_EXECUTABLE") or None)
+        except BrowserUnavailable as exc:
+            raise CrawlSetupError(str(exc), EXIT_USAGE) from None
 
 
 def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
@@ -130,6 +139,7 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
             raise CrawlSetupError(str(exc), EXIT_USAGE) from None
     overrides["CRAWLER_CRAWL_ID"] = crawl_id
     settings = build_settings(overrides, verbose)
+    check_browser(settings)
     if settings.get("JOBDIR"):
         from crawler.schedule.jobdir import JobDirInUse, check_job_dir
 
@@ -182,6 +192,11 @@ def summarize(manifest: dict[str, Any]) -> dict[str, Any]:
         "robots_forbidden": stats.get("robotstxt/forbidden", 0),
         "fetch_errors": errors,
         "extraction_errors": stats.get("extract/error", 0),
+        "fetches": stats.get("frontier/fetched", 0),
+        "ended_by": _ended_by(manifest),
+        "yield_per_100_fetches": stats.get("frontier/yield_per_100_fetches"),
+        "fetches_by_source": _breakdown(stats, "frontier/fetched/source/"),
+        "fetches_by_status": _breakdown(stats, "frontier/fetched/status/"),
         "warc_files": warcs[0],
         "warc_bytes": warcs[1],
         "json_files": parts[0],
@@ -207,6 +222,13 @@ def print_summary(manifest: dict[str, Any], extra: list[tuple[str, str]] | None 
                        ("blocked by robots.txt", "robots_forbidden"),
                        ("fetch errors", "fetch_errors"), ("extraction errors", "extraction_errors")]:
         table.add_row(label, str(s[key]))
+    if s["ended_by"]:
+        table.add_row("ended by", s["ended_by"])
+    if s["yield_per_100_fetches"] is not None:
+        table.add_row("yield (articles per 100 fetches)", f"{s['yield_per_100_fetches']:.1f}")
+    for label, key in [("fetches by source", "fetches_by_source"), ("fetches by status", "fetches_by_status")]:
+        if s[key]:
+            table.add_row(label, ", ".join(f"{k} {v}" for k, v in s[key].items()))
     table.add_row("WARC files", f"{s['warc_files']} ({_size(s['warc_bytes'])})")
     table.add_row("JSON Lines files", f"{s['json_files']} ({_size(s['json_bytes'])})")
     table.add_row("elapsed", f"{s['elapsed_seconds']:.1f} s" if s["elapsed_seconds"] else "-")
@@ -215,6 +237,25 @@ def print_summary(manifest: dict[str, Any], extra: list[tuple[str, str]] | None 
     console.print(table)
     for key, size in s["files"]:
         console.print(f"  {key}  {_size(size)}", soft_wrap=True)
+
+
+def _breakdown(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    """``{suffix: count}`` of the stats under ``prefix``, largest first."""
+    out = {k[len(prefix):]: v for k, v in stats.items() if k.startswith(prefix) and isinstance(v, int)}
+    return dict(sorted(out.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _ended_by(manifest: dict[str, Any]) -> str | None:
+    """Which limit or event ended the crawl, when it did not simply run out of URLs."""
+    stats = manifest.get("stats", {})
+    reason = stats.get("frontier/ended_by") or stats.get("finish_reason")
+    if reason == "max_pages":
+        settings = manifest.get("settings") or {}
+        limit = settings.get("CRAWLER_MAX_PAGES") or stats.get("frontier/fetched")
+        return f"--max-pages limit ({limit} fetches; {stats.get('frontier/left_in_queue', 0)} URLs left queued)"
+    if reason in (None, "finished"):
+        return None
+    return str(reason)
 
 
 def _size(n: int) -> str:

@@ -8,7 +8,9 @@ extraction as :class:`~crawler.record.FetchedPage` items.
 Request meta used along the way (also written to the WARC ``metadata`` record):
 ``seed`` (the seed the URL descends from), ``via`` (the referring URL), ``hops``
 (Heritrix-style hop path: ``L`` link, ``S`` sitemap, ``F`` feed, ``P`` robots
-prerequisite) and ``source`` (seed / link / sitemap / news-sitemap / feed).
+prerequisite) and ``source`` (robots / sitemap / feed / seed / listing / link; page
+resources: resource), which the frontier's statistics count fetches by.  Priorities come
+from the one table in :mod:`crawler.discovery.priorities`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,12 @@ from crawler.discovery.feeds import (
     parse_feed,
 )
 from crawler.discovery.links import Outlink, hash64, link_spec, outlinks
+from crawler.discovery.priorities import (
+    PRIO_DISCOVERY,
+    PRIO_SEED,
+    link_priority,
+    listed_priority,
+)
 from crawler.discovery.scope import Scope, ScopeRules, TrapGuard, registered_domain
 from crawler.discovery.sitemaps import in_window, parse_sitemap, sitemap_urls_from_robots
 from crawler.discovery.urls import canonicalize_url, is_http_url
@@ -40,11 +48,6 @@ from crawler.record import FetchedPage
 
 logger = logging.getLogger(__name__)
 
-PRIO_ROBOTS_SITEMAP = 40
-PRIO_FEED = 30
-PRIO_SEED = 20
-PRIO_LISTING = 10
-PRIO_ARTICLE = 0
 #: Common feed paths probed on a host whose seed pages advertise no feed.
 FEED_PROBE_PATHS = ("/feed", "/rss.xml", "/atom.xml")
 #: Linked files worth archiving (no article is made from them).
@@ -142,6 +145,13 @@ class NewsSpider(scrapy.Spider):
             from crawler.dedup.service import Dedup
 
             self.dedup = Dedup.of(self.crawler)
+        #: ``--browser``: HTML pages are rendered in headless Chromium before extraction
+        #: (crawler.browser; never imported otherwise).
+        self.browser = None
+        if settings.getbool("CRAWLER_BROWSER", False):
+            from crawler.browser.render import BrowserRenderer
+
+            self.browser = BrowserRenderer.from_crawler(self.crawler)
 
     # -- start ---------------------------------------------------------------------
     async def start(self) -> AsyncIterator[Any]:
@@ -174,16 +184,16 @@ class NewsSpider(scrapy.Spider):
         meta = {"seed": url, "via": origin + "/robots.txt", "hops": "P", "link_depth": 0}
         if sitemaps is None:
             yield scrapy.Request(origin + "/robots.txt", callback=self.parse_robots,
-                                 errback=self.on_error, priority=PRIO_ROBOTS_SITEMAP,
+                                 errback=self.on_error, priority=PRIO_DISCOVERY,
                                  meta={**meta, "source": "robots"})
             return
-        if not self.use_sitemaps:
-            return
+        if not self.use_sitemaps or self.max_depth == 0:
+            return  # --depth 0: sitemap entries are one hop away, none could be fetched
         if not sitemaps and self.crawler.settings.getbool("CRAWLER_GUESS_SITEMAPS", True):
             sitemaps = [origin + "/sitemap.xml"]
         for sm in sitemaps:
             yield scrapy.Request(sm, callback=self.parse_sitemap, errback=self.on_error,
-                                 priority=PRIO_ROBOTS_SITEMAP,
+                                 priority=PRIO_DISCOVERY,
                                  meta={**meta, "hops": "PS", "source": "sitemap"})
 
     def parse_robots(self, response: Response) -> Iterator[scrapy.Request]:
@@ -217,10 +227,27 @@ class NewsSpider(scrapy.Spider):
             want_article = False
         depth = response.meta.get("link_depth", 0)
         want_links = self.follow_links and not (self.max_depth is not None and depth + 1 > self.max_depth)
+        if self.browser is not None and want_article and 200 <= response.status < 300:
+            return self._parse_rendered(response, depth, want_article, want_links)
         pool = self._worker_pool()
         if pool is not None:
             return self._parse_in_pool(pool, response, depth, want_article, want_links)
         return self._parse_inline(response, depth, want_article, want_links)
+
+    async def _parse_rendered(self, response: Response, depth: int, want_article: bool,
+                              want_links: bool) -> AsyncIterator[Any]:
+        # The page as the browser built it (scripts run, every request it made archived);
+        # as fetched when the browser failed on it.  The WARC pointer stays the response's.
+        rendered = await self.browser.render(response)
+        if rendered is not None:
+            response = rendered
+        pool = self._worker_pool()
+        if pool is not None:
+            async for out in self._parse_in_pool(pool, response, depth, want_article, want_links):
+                yield out
+        else:
+            for out in self._parse_inline(response, depth, want_article, want_links):
+                yield out
 
     def _worker_pool(self) -> Any:
         """The crawl's extraction pool, when pages should be parsed there (see ``links_in_workers``)."""
@@ -235,7 +262,7 @@ class NewsSpider(scrapy.Spider):
                       want_links: bool) -> Iterator[Any]:
         if want_article:
             yield self._page_item(response)
-        if self.use_feeds and depth == 0:
+        if self.use_feeds and depth == 0 and self.max_depth != 0:
             yield from self._feed_requests(response)
         if want_links:
             yield from self._link_requests(response, depth, self._outlinks(response))
@@ -256,7 +283,7 @@ class NewsSpider(scrapy.Spider):
         if want_article:
             page.extracted = result
             yield page
-        if self.use_feeds and depth == 0:
+        if self.use_feeds and depth == 0 and self.max_depth != 0:
             for req in self._feed_requests(response):
                 yield req
         if want_links:
@@ -304,11 +331,11 @@ class NewsSpider(scrapy.Spider):
         if feeds:
             self._feed_found_hosts.add(host)
         for url in feeds:
-            yield self._request(url, response, "F", "feed", PRIO_FEED, self.parse_feed)
+            yield self._request(url, response, "F", "feed", PRIO_DISCOVERY, self.parse_feed)
         if not feeds and host not in self._feed_found_hosts and host not in self._feed_probed_hosts:
             self._feed_probed_hosts.add(host)
             for path in FEED_PROBE_PATHS:
-                req = self._request(urljoin(response.url, path), response, "F", "feed", PRIO_FEED,
+                req = self._request(urljoin(response.url, path), response, "F", "feed", PRIO_DISCOVERY,
                                     self.parse_feed)
                 if req is not None:
                     req.meta["probe"] = True
@@ -335,8 +362,9 @@ class NewsSpider(scrapy.Spider):
             if link.key in admitted:  # see _request; counted once per page
                 repeated += 1
                 continue
-            prio = PRIO_LISTING if kind == "listing" else PRIO_ARTICLE
-            req = self._request(link.url, response, "L", "link", prio, self.parse, depth=depth + 1,
+            listing = kind == "listing"
+            req = self._request(link.url, response, "L", "listing" if listing else "link",
+                                link_priority(depth + 1, listing), self.parse, depth=depth + 1,
                                 canonical=(link.canonical, link.key))
             if req is not None:
                 yield req
@@ -352,16 +380,20 @@ class NewsSpider(scrapy.Spider):
             logger.warning("invalid sitemap %s", response.url)
             return
         self.crawler.stats.inc_value("discovery/sitemaps")
+        # listed URLs newest first (FIFO within a priority keeps this order)
+        entries = sorted(entries, key=lambda e: (e.is_sitemap, _timestamp(e.news_published or e.lastmod)),
+                         reverse=True)
+        depth = response.meta.get("link_depth", 0) + 1  # a sitemap entry is one hop
         for e in entries:
             if e.is_sitemap:
-                req = self._request(e.url, response, "S", "sitemap", PRIO_ROBOTS_SITEMAP,
+                req = self._request(e.url, response, "S", "sitemap", PRIO_DISCOVERY,
                                     self.parse_sitemap)
             else:
                 if self.sitemap_since and not in_window(e, self.sitemap_since):
                     self.crawler.stats.inc_value("discovery/sitemap_out_of_window")
                     continue
-                source = "news-sitemap" if e.news_published or e.news_title else "sitemap"
-                req = self._request(e.url, response, "S", source, PRIO_ARTICLE, self.parse)
+                req = self._request(e.url, response, "S", "sitemap",
+                                    listed_priority(e.news_published or e.lastmod), self.parse, depth=depth)
                 if req is not None:
                     if e.news_title:
                         req.meta["news_title"] = e.news_title
@@ -381,8 +413,10 @@ class NewsSpider(scrapy.Spider):
             return
         self._feed_found_hosts.add(urlsplit(response.url).netloc)
         self.crawler.stats.inc_value("discovery/feeds")
-        for e in entries:
-            req = self._request(e.url, response, "F", "feed", PRIO_ARTICLE, self.parse)
+        depth = response.meta.get("link_depth", 0) + 1  # a feed entry is one hop
+        for e in sorted(entries, key=lambda e: _timestamp(e.published), reverse=True):
+            req = self._request(e.url, response, "F", "feed", listed_priority(e.published), self.parse,
+                                depth=depth)
             if req is not None:
                 if e.title:
                     req.meta["feed_title"] = e.title
@@ -429,20 +463,25 @@ class NewsSpider(scrapy.Spider):
                 return None
             url = canonicalize_url(url, self.tracking_params)
             key = hash64(url)
+        upgrade = False
         if key in self._admitted:
             # Navigation links repeat on every page: decide each URL once per run, so
-            # repeats neither count against the trap guard nor cost index look-ups.
-            self.crawler.stats.inc_value("discovery/repeated_links")
-            return None
+            # repeats neither count against the trap guard nor cost index look-ups --
+            # unless a sitemap or feed lists a URL queued as a link (see below).
+            if priority <= PRIO_SEED or callback != self.parse:
+                self.crawler.stats.inc_value("discovery/repeated_links")
+                return None
+            upgrade = True
         depth = response.meta.get("link_depth", 0) if depth is None else depth
         ok, reason = self.scope.in_scope(url, depth)
         if not ok:
             self.crawler.stats.inc_value(f"discovery/rejected/{reason}")
             return None
-        ok, reason = self.traps.check(url)
-        if not ok:
-            self.crawler.stats.inc_value(f"discovery/trap/{reason}")
-            return None
+        if not upgrade:
+            ok, reason = self.traps.check(url)
+            if not ok:
+                self.crawler.stats.inc_value(f"discovery/trap/{reason}")
+                return None
         meta = {
             "seed": response.meta.get("seed"),
             "via": response.url,
@@ -464,9 +503,18 @@ class NewsSpider(scrapy.Spider):
                 if headers:
                     meta["conditional"] = True
                     self.crawler.stats.inc_value("incremental/conditional_requests")
+        req = scrapy.Request(url, callback=callback, errback=self.on_error, priority=priority,
+                             meta=meta, headers=headers or None, dont_filter=upgrade)
+        if upgrade:
+            # Queued as a link, still waiting: the frontier drops that copy and takes this
+            # one at the better priority; else (already fetched) it is a repeat.
+            scheduler = getattr(getattr(self.crawler.engine, "_slot", None), "scheduler", None)
+            if not hasattr(scheduler, "upgrade") or not scheduler.upgrade(req):
+                self.crawler.stats.inc_value("discovery/repeated_links")
+                return None
+            return req
         self._admitted.add(key)
-        return scrapy.Request(url, callback=callback, errback=self.on_error, priority=priority,
-                              meta=meta, headers=headers or None)
+        return req
 
 
 def page_hints(meta: dict[str, Any]) -> dict[str, Any]:
@@ -474,6 +522,13 @@ def page_hints(meta: dict[str, Any]) -> dict[str, Any]:
     (keys of ``request.meta``); empty values are left out.  Offline re-extraction
     rebuilds the same dict from the metadata record."""
     return {k: str(v) for k, v in meta.items() if v not in (None, "")}
+
+
+def _timestamp(date: datetime | None) -> float:
+    """Sort key of a listed URL's date (undated last when sorted newest first)."""
+    if date is None:
+        return float("-inf")
+    return (date if date.tzinfo else date.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def _parse_since(value: str) -> datetime:

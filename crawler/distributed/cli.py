@@ -5,7 +5,7 @@ Wired into :mod:`crawler.cli` by :func:`register` and :data:`HANDLERS`.
 
 from __future__ import annotations
 
-from crawler.cliargs import parse_setting
+from crawler.cliargs import BROWSER_HELP, add_metrics_args, parse_setting
 
 import argparse
 import json
@@ -60,9 +60,11 @@ def register(sub: Any) -> None:
                         help="allow private, loopback and link-local addresses")
     worker.add_argument("--no-robots", action="store_true", help="do not obey robots.txt")
     worker.add_argument("--crawl-id", metavar="ID", help="expected crawl id (error if another runs)")
+    worker.add_argument("--browser", action="store_true", help=BROWSER_HELP)
     worker.add_argument("-s", "--set", action="append", type=parse_setting, default=[], metavar="NAME=VALUE",
                         help="override a Scrapy/crawler setting (JSON values accepted)")
     worker.add_argument("-v", "--verbose", action="count", default=0)
+    add_metrics_args(worker)
 
     enq = sub.add_parser("enqueue", help="add seed URLs to a distributed crawl",
                          description="Push seeds (JSON start-URL items) to the job's Redis start-URL list.",

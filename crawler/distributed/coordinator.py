@@ -9,7 +9,8 @@ scripts touch one slot)::
     newsarchiver:crawl:{J}:seeds           set of seed URLs (for the manifest)
     newsarchiver:crawl:{J}:domains         set of registered domains in scope (from the seeds)
     newsarchiver:crawl:{J}:start_urls      scrapy-redis start-URL list: JSON {"url":..,"meta":{..}}
-    newsarchiver:crawl:{J}:requests        scrapy-redis priority queue (the shared frontier)
+    newsarchiver:crawl:{J}:requests        the shared frontier: a sorted set, score -priority * 2**40 + push_seq
+    newsarchiver:crawl:{J}:push_seq        sequence of pushes (FIFO among equal priorities)
     newsarchiver:crawl:{J}:dupefilter      scrapy-redis request fingerprints
     newsarchiver:crawl:{J}:workers         hash worker name -> {index, host, pid, started_at}
     newsarchiver:crawl:{J}:hb:<worker>     heartbeat, expires after CRAWLER_WORKER_TIMEOUT
@@ -21,6 +22,10 @@ scripts touch one slot)::
     newsarchiver:crawl:{J}:closed          set of workers that closed
     newsarchiver:crawl:{J}:requeued        list of URLs re-queued from dead/closing workers
     newsarchiver:crawl:{J}:finished        set when the crawl is complete
+    newsarchiver:crawl:{J}:claimed         set of "METHOD URL" taken by a worker (no URL is fetched twice)
+    newsarchiver:crawl:{J}:dropped         count of queued copies of claimed URLs dropped at pop
+    newsarchiver:crawl:{J}:robots          hash host -> robots.txt as fetched once for the crawl (JSON)
+    newsarchiver:crawl:{J}:robots_lock     hash host -> the worker fetching that host's robots.txt
     newsarchiver:crawl:{J}:merge:<id>      lock: the worker that merges crawl <id>'s manifest (1 day)
 
 Politeness keys are per host and shared by every job (see :mod:`.politeness`); the
@@ -46,17 +51,48 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 DEFAULT_JOB = "news"
 
-# Pop the best request and record it as in flight for the worker, atomically.
+# Pop the best request and record it as in flight for the worker, atomically.  The
+# request's URL is *claimed* in the same step (a set of "METHOD URL"): a URL that some
+# worker already took is dropped here, whatever let a second copy into the queue (two
+# pushes racing past the dupefilter, a redirect landing on a URL also linked, a copy
+# re-queued while its first fetch was under way).  Only Scrapy's retries of a failed
+# fetch (meta.retry_times) may take a claimed URL again; re-queued requests give
+# their claim back (``_REQUEUE_LUA``).
 _POP_LUA = """
-local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-if #r == 0 then return false end
-redis.call('ZREM', KEYS[1], r[1])
-local n = redis.call('INCR', KEYS[3])
-local field = n .. ':' .. r[2]
-redis.call('HSET', KEYS[2], field, r[1])
-redis.call('INCR', KEYS[4])
-redis.call('HSET', KEYS[5], ARGV[1], '0')
-return {field, r[1]}
+for _ = 1, 100 do
+  local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  if #r == 0 then return false end
+  redis.call('ZREM', KEYS[1], r[1])
+  local ok, req = pcall(cjson.decode, r[1])
+  local claim = nil
+  local retry = false
+  if ok and type(req) == 'table' and type(req['url']) == 'string' then
+    claim = (req['method'] or 'GET') .. ' ' .. req['url']
+    retry = type(req['meta']) == 'table' and (tonumber(req['meta']['retry_times']) or 0) > 0
+  end
+  local fresh = true
+  if claim then fresh = redis.call('SADD', KEYS[6], claim) == 1 end
+  if fresh or retry then
+    local n = redis.call('INCR', KEYS[3])
+    local field = n .. ':' .. r[2]
+    redis.call('HSET', KEYS[2], field, r[1])
+    redis.call('INCR', KEYS[4])
+    redis.call('HSET', KEYS[5], ARGV[1], '0')
+    return {field, r[1]}
+  end
+  redis.call('INCR', KEYS[7])
+  redis.call('INCR', KEYS[4])
+end
+return false
+"""
+
+# Queue a request in FIFO order within its priority (the sequence breaks ties; the
+# member is the serialized request, so an identical copy only moves to the back).
+_PUSH_LUA = """
+local seq = redis.call('INCR', KEYS[2])
+redis.call('ZADD', KEYS[1], -tonumber(ARGV[1]) * 1099511627776 + seq, ARGV[2])
+redis.call('INCR', KEYS[3])
+return seq
 """
 
 # Put every in-flight request of a worker back into the queue (no dupefilter).
@@ -65,6 +101,10 @@ local all = redis.call('HGETALL', KEYS[1])
 for i = 1, #all, 2 do
   local score = string.match(all[i], ':(.*)$') or '0'
   redis.call('ZADD', KEYS[2], score, all[i + 1])
+  local ok, req = pcall(cjson.decode, all[i + 1])
+  if ok and type(req) == 'table' and type(req['url']) == 'string' then
+    redis.call('SREM', KEYS[4], (req['method'] or 'GET') .. ' ' .. req['url'])
+  end
 end
 redis.call('DEL', KEYS[1])
 if #all > 0 then redis.call('INCR', KEYS[3]) end
@@ -99,7 +139,8 @@ class Keys:
         p = self.prefix = f"newsarchiver:crawl:{{{self.job}}}"
         for name in ("crawl_id", "started_at", "seeded", "seeds", "domains", "start_urls", "requests",
                      "dupefilter", "workers", "worker_seq", "idle", "inflight_seq", "epoch", "files",
-                     "parts", "closed", "requeued", "finished", "merge", "dead"):
+                     "parts", "closed", "requeued", "finished", "merge", "dead", "claimed", "dropped",
+                     "robots", "robots_lock", "push_seq"):
             setattr(self, name, f"{p}:{name}")
 
     def hb(self, worker: str) -> str:
@@ -113,7 +154,8 @@ class Keys:
         keys = [self.crawl_id, self.started_at, self.seeded, self.seeds, self.domains, self.start_urls,
                 self.requests, self.dupefilter, self.workers, self.worker_seq, self.idle,
                 self.inflight_seq, self.epoch, self.files, self.parts, self.closed, self.requeued,
-                self.finished, self.dead]
+                self.finished, self.dead, self.claimed, self.dropped, self.robots,
+                self.robots_lock, self.push_seq]
         for w in workers:
             keys += [self.hb(w), self.inflight(w)]
         return keys
@@ -144,6 +186,7 @@ class Coordinator:
         self.closing = False
         self._pop = self.client.register_script(_POP_LUA)
         self._requeue = self.client.register_script(_REQUEUE_LUA)
+        self._push = self.client.register_script(_PUSH_LUA)
         self._quiet_since: float | None = None
         self._quiet_epoch: bytes | None = None
         self.crawl_id: str | None = None
@@ -283,7 +326,8 @@ class Coordinator:
 
     def requeue(self, worker: str) -> list[str]:
         """Move ``worker``'s in-flight requests back to the queue; returns their URLs."""
-        data = self._requeue(keys=[self.keys.inflight(worker), self.keys.requests, self.keys.epoch])
+        data = self._requeue(keys=[self.keys.inflight(worker), self.keys.requests, self.keys.epoch,
+                                   self.keys.claimed])
         urls = []
         for raw in data or []:
             try:
@@ -297,21 +341,51 @@ class Coordinator:
         return urls
 
     # -- queue -------------------------------------------------------------------------
-    def push(self, queue_key: str, data: bytes, score: float) -> None:
-        pipe = self.client.pipeline(transaction=False)
-        pipe.execute_command("ZADD", queue_key, score, data)
-        pipe.incr(self.keys.epoch)
-        pipe.execute()
+    def push(self, queue_key: str, data: bytes, priority: int) -> None:
+        """Queue a request: higher ``priority`` first, first in first out among equals
+        (score ``-priority * 2**40 + sequence``; priorities are small integers, see
+        :mod:`crawler.discovery.priorities`, so the score stays exact in a double)."""
+        self._push(keys=[queue_key, self.keys.push_seq, self.keys.epoch], args=[int(priority), data])
 
     def pop(self, queue_key: str) -> tuple[str, bytes] | None:
         res = self._pop(keys=[queue_key, self.keys.inflight(self.worker), self.keys.inflight_seq,
-                              self.keys.epoch, self.keys.idle], args=[self.worker])
+                              self.keys.epoch, self.keys.idle, self.keys.claimed, self.keys.dropped],
+                        args=[self.worker])
         if not res:
             return None
         return res[0].decode(), res[1]
 
     def done(self, field: str) -> None:
         self.client.hdel(self.keys.inflight(self.worker), field)
+
+    def dropped(self) -> int:
+        """Queued copies of already-claimed URLs dropped at pop (crawl total)."""
+        return int(self.client.get(self.keys.dropped) or 0)
+
+    # -- robots.txt, once per host per crawl ------------------------------------------------
+    def shared_robots(self, host: str) -> dict[str, Any] | None:
+        raw = self.client.hget(self.keys.robots, host)
+        return json.loads(raw) if raw else None
+
+    def claim_robots(self, host: str) -> bool:
+        """True: this worker fetches ``host``'s robots.txt for the crawl.  A claim held by
+        a worker that is gone (heartbeat expired) is taken over."""
+        k = self.keys
+        if self.client.hsetnx(k.robots_lock, host, self.worker):
+            return True
+        holder = self.client.hget(k.robots_lock, host)
+        holder = holder.decode() if holder else ""
+        if holder == self.worker:
+            return True
+        if holder and not self.alive([holder]).get(holder, False):
+            # WATCH-free takeover: only one taker wins the compare-and-set below.
+            script = ("if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then "
+                      "redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1 end return 0")
+            return bool(self.client.eval(script, 1, k.robots_lock, host, holder, self.worker))
+        return False
+
+    def share_robots(self, host: str, entry: dict[str, Any]) -> None:
+        self.client.hset(self.keys.robots, host, json.dumps(entry))
 
     def queue_size(self) -> int:
         return int(self.client.zcard(self.keys.requests))

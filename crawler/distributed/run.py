@@ -83,6 +83,12 @@ def run_worker(overrides: dict[str, Any], *, verbose: int = 0, seeds: list[str] 
 
     overrides = dict(overrides)
     base = build_settings(overrides, verbose)
+    from crawler.runner import CrawlSetupError, check_browser
+
+    try:
+        check_browser(base)
+    except CrawlSetupError as exc:
+        raise ValueError(str(exc)) from None
     url = base.get("CRAWLER_REDIS_URL")
     if not url:
         raise ValueError("no Redis URL (--redis / CRAWLER_REDIS_URL)")
@@ -109,11 +115,19 @@ def run_worker(overrides: dict[str, Any], *, verbose: int = 0, seeds: list[str] 
     settings = build_settings(overrides, verbose)
     for key, value in redis_settings(url, job).items():
         settings.set(key, value, priority="cmdline")
+    if settings.getint("CRAWLER_MAX_PAGES"):  # per worker, counted in responses (not the frontier's budget)
+        settings.set("CLOSESPIDER_PAGECOUNT", settings.getint("CRAWLER_MAX_PAGES"), priority="cmdline")
     if not settings.get("DEDUP_BACKEND"):
         settings.set("DEDUP_BACKEND", dedup_backend(url, job), priority="cmdline")
     settings.set("WARC_PREFIX", f"{settings.get('WARC_PREFIX') or 'news'}-w{index}", priority="cmdline")
     mws = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
     mws.setdefault(LIMITER, 960)
+    # robots.txt once per host per crawl, shared by the workers (same order as Scrapy's own).
+    from crawler.distributed.robots import ROBOTS_MIDDLEWARE, SHARED_ROBOTS_MIDDLEWARE
+
+    base_mws = settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")
+    mws[ROBOTS_MIDDLEWARE] = None
+    mws.setdefault(SHARED_ROBOTS_MIDDLEWARE, base_mws.get(ROBOTS_MIDDLEWARE, 100))
     settings.set("DOWNLOADER_MIDDLEWARES", mws, priority="cmdline")
     exts = dict(settings.getdict("EXTENSIONS"))
     exts.setdefault(LOOP, 5)

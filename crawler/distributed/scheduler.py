@@ -78,7 +78,7 @@ class DistributedScheduler(Scheduler):
             return False
         if self.stats:
             self.stats.inc_value("scheduler/enqueued/redis")
-        self.coord.push(self.queue.key, self.queue._encode_request(request), -request.priority)
+        self.coord.push(self.queue.key, self.queue._encode_request(request), request.priority)
         return True
 
     def next_request(self) -> Any:

@@ -153,7 +153,10 @@ def gather_signals(tree: HtmlElement, meta: PageMeta, blocks: list[str], words: 
     types = {t.lower() for t in meta.jsonld_types}
     article_struct = bool(types & TEXT_ARTICLE_TYPES) or (meta.og_type or "") in ("article", "newsarticle", "news", "blog_post", "blogposting")
     listing_struct = bool(types & LISTING_TYPES) and not (types & TEXT_ARTICLE_TYPES)
-    hint_article = str(hints.get("source") or "").lower() in ("news-sitemap", "feed")
+    # listed in a news sitemap (source "sitemap" with news:* fields; "news-sitemap" in
+    # captures made before the frontier's sources were unified) or in a feed
+    hint_article = (str(hints.get("source") or "").lower() in ("news-sitemap", "feed")
+                    or bool(hints.get("news_published") or hints.get("news_title")))
     anchors = _anchor_texts(tree)
     total = 0
     linked = 0

@@ -404,6 +404,9 @@ class ExtractionPool:
         self._pool: list[_Worker] = []
         #: a worker has finished starting up (imports and models loaded) at least once
         self.warm = False
+        #: called with each page job's latency in seconds, submit to result (any thread;
+        #: the crawl's metrics extension adds its histogram here)
+        self.latency_observers: list[Any] = []
 
     # -- public API ------------------------------------------------------------------------------
 
@@ -415,6 +418,9 @@ class ExtractionPool:
             raise RuntimeError("ExtractionPool is closed")
         self.stats.submitted += 1
         outer: Future = Future()
+        if self.latency_observers:
+            started = time.monotonic()
+            outer.add_done_callback(lambda _f: self._observe(time.monotonic() - started))
         if self.workers == 0:
             try:
                 result = run_job(page, timeout if self.soft_timeout else None, article=article, links=links)
@@ -439,6 +445,13 @@ class ExtractionPool:
                      links: Any = None) -> ExtractResult:
         """Run one page job, blocking (offline use)."""
         return self.submit(page, timeout, article=article, links=links).result()
+
+    def _observe(self, seconds: float) -> None:
+        for observe in list(self.latency_observers):
+            try:
+                observe(seconds)
+            except Exception:  # noqa: BLE001 - an observer must not break extraction
+                pass
 
     def worker_pids(self) -> list[int]:
         """Process ids of the live workers (tests, monitoring)."""

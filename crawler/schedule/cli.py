@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from crawler.cliargs import add_metrics_args, metrics_overrides
+
 RUN_EPILOG = """examples:
   crawler run demo                          # settings/jobs/demo.toml, once
   crawler run /etc/newsarchiver/jobs/news.toml
@@ -54,7 +56,10 @@ def register(subparsers: Any) -> None:
     run.add_argument("job", metavar="JOB", help="job name (settings/jobs/JOB.toml) or path to a job file")
     run.add_argument("--dry-run", action="store_true", help="validate the job, print the resolved settings, exit")
     run.add_argument("--jobs-dir", metavar="DIR", help="where job names are looked up (default settings/jobs)")
+    run.add_argument("--browser", action="store_true",
+                     help="render pages in headless Chromium (as the job key browser.enabled = true)")
     run.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    add_metrics_args(run)
     run.set_defaults(handler=cmd_run)
 
     sch = subparsers.add_parser("schedule", help="run jobs on their [schedule] (long-running)",
@@ -65,6 +70,7 @@ def register(subparsers: Any) -> None:
     sch.add_argument("--stop-timeout", type=float, default=300.0, metavar="S",
                      help="on SIGTERM, wait this long for running crawls before killing them (default 300)")
     sch.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
+    add_metrics_args(sch)
     sch.set_defaults(handler=cmd_schedule)
 
     jobs = subparsers.add_parser("jobs", help="list crawl jobs with their schedule and next run",
@@ -86,6 +92,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     try:
         job = load_job(args.job, _jobs_dir(args))
+        if getattr(args, "browser", False):
+            job.browser.enabled = True
         if args.dry_run:
             seeds = job.seeds_list()
     except (JobError, OSError) as exc:
@@ -107,13 +115,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(json.dumps(out, indent=2, default=str))
         return 0
     _setup_logging(args.verbose)
-    return run_job(job, args.verbose)
+    return run_job(job, args.verbose, extra_overrides=metrics_overrides(args) or None)
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     from crawler.schedule.scheduler import main_schedule
 
-    return main_schedule(args.jobs, args.verbose, jobs_dir=_jobs_dir(args), stop_timeout=args.stop_timeout)
+    return main_schedule(args.jobs, args.verbose, jobs_dir=_jobs_dir(args), stop_timeout=args.stop_timeout,
+                         metrics_port=args.metrics_port, metrics_host=args.metrics_host)
 
 
 def cmd_jobs(args: argparse.Namespace) -> int:

@@ -233,6 +233,17 @@ class Recrawl(_Section):
         return v
 
 
+class Browser(_Section):
+    """``[browser]``: render pages in headless Chromium (``crawler crawl --browser``)."""
+
+    enabled: bool | None = None
+    page_timeout: float | None = Field(None, gt=0, description="seconds for a page to load and settle")
+    pages_per_browser: int | None = Field(None, ge=1, description="restart Chromium after this many pages")
+    max_memory_mb: int | None = Field(None, ge=64, description="restart Chromium above this resident memory")
+    concurrency: int | None = Field(None, ge=1, description="pages rendered at once")
+    screenshot: bool | None = None
+
+
 class Job(_Section):
     name: str
     seeds: list[str] = Field(default_factory=list)
@@ -243,6 +254,7 @@ class Job(_Section):
     politeness: Politeness = Field(default_factory=Politeness)
     schedule: Schedule | None = None
     recrawl: Recrawl = Field(default_factory=Recrawl)
+    browser: Browser = Field(default_factory=Browser)
     settings: dict[str, Any] = Field(default_factory=dict)
 
     _path: Path | None = PrivateAttr(default=None)
@@ -335,6 +347,12 @@ class Job(_Section):
             ("AUTOTHROTTLE_ENABLED", pol.autothrottle), ("ROBOTSTXT_OBEY", pol.obey_robots),
             ("CRAWLER_CONTACT_URL", pol.contact_url),
             ("CRAWLER_RECRAWL_YOUNGER_THAN", rc.refetch_younger_than),
+            ("CRAWLER_BROWSER", self.browser.enabled),
+            ("CRAWLER_BROWSER_PAGE_TIMEOUT", self.browser.page_timeout),
+            ("CRAWLER_BROWSER_PAGES_PER_BROWSER", self.browser.pages_per_browser),
+            ("CRAWLER_BROWSER_MAX_RSS_MB", self.browser.max_memory_mb),
+            ("CRAWLER_BROWSER_CONCURRENCY", self.browser.concurrency),
+            ("CRAWLER_BROWSER_SCREENSHOT", self.browser.screenshot),
         ]
         for key, value in pairs:
             if value is not None:
@@ -444,5 +462,5 @@ def list_job_files(jobs_dir: Path | None = None) -> list[Path]:
     return sorted(jobs_dir.glob("*.toml")) if jobs_dir.is_dir() else []
 
 
-__all__ = ["Job", "JobError", "Discovery", "Limits", "Politeness", "Schedule", "Recrawl",
+__all__ = ["Job", "JobError", "Browser", "Discovery", "Limits", "Politeness", "Schedule", "Recrawl",
            "load_job", "resolve_job_path", "list_job_files", "parse_duration", "expand_env", "JOBS_DIR"]

@@ -314,7 +314,8 @@ def setup_logging(verbose: int = 0) -> None:
 
 
 def main_schedule(job_specs: list[str], verbose: int = 0, *, jobs_dir: Path | None = None,
-                  stop_timeout: float = DEFAULT_STOP_TIMEOUT) -> int:
+                  stop_timeout: float = DEFAULT_STOP_TIMEOUT, metrics_port: int | None = None,
+                  metrics_host: str | None = None) -> int:
     """``crawler schedule [JOB...]``: run the scheduler in the foreground; 0 on a clean stop."""
     setup_logging(verbose)
     try:
@@ -330,7 +331,23 @@ def main_schedule(job_specs: list[str], verbose: int = 0, *, jobs_dir: Path | No
     except ValueError as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return 2
-    return scheduler.run()
+    server = None
+    if metrics_port:
+        from crawler.metrics.schedule import scheduler_registry
+        from crawler.metrics.server import MetricsServer
+
+        try:
+            server = MetricsServer(scheduler_registry(scheduler), metrics_port, metrics_host or "127.0.0.1")
+        except OSError as exc:
+            print(f"crawler: error: cannot serve metrics on {metrics_host or '127.0.0.1'}:{metrics_port}: {exc}",
+                  file=sys.stderr)
+            return 2
+        logger.info("metrics on %s", server.url)
+    try:
+        return scheduler.run()
+    finally:
+        if server is not None:
+            server.close()
 
 
 __all__ = ["Scheduler", "main_schedule", "next_run", "first_due", "load_scheduled_jobs", "last_start"]

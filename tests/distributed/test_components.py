@@ -49,7 +49,7 @@ def test_pop_inflight_requeue_and_end_of_crawl(redis_url):
     assert b.pop_start_items(10) and not a.pending_start_items()
     q = a.keys.requests
     for i in range(3):
-        a.push(q, f"req{i}".encode(), -i)
+        a.push(q, f"req{i}".encode(), i)
     field, data = b.pop(q)
     assert data == b"req2"  # best priority first
     assert a.client.hlen(b.keys.inflight("b")) == 1
@@ -138,3 +138,70 @@ def test_enqueue_cli(redis_url):
     proc = run_cli("enqueue", "--redis", redis_url, "--job", "cli", "--crawl-id", "other",
                    "http://a.example/", timeout=60)
     assert proc.returncode == 2 and out["crawl_id"] in proc.stderr
+
+
+def _req(url: str, **meta) -> bytes:
+    return serializer.dumps(scrapy.Request(url, meta=meta).to_dict())
+
+
+def test_a_url_is_taken_once_whatever_reaches_the_queue(redis_url):
+    """The race of issue 16: two copies of one URL in the shared queue (two pushes that
+    passed the dupefilter, a redirect landing on a linked URL...).  Before the claim, both
+    copies were popped -- by two workers, each fetching the URL."""
+    a = Coordinator(redis_url, "t", worker="a")
+    b = Coordinator(redis_url, "t", worker="b")
+    a.claim_crawl_id()
+    a.register(), b.register()
+    q = a.keys.requests
+    a.push(q, _req("http://example.com/x", via="http://example.com/"), 0)
+    b.push(q, _req("http://example.com/x", via="http://example.com/s"), 0)
+    a.push(q, _req("http://example.com/y"), -1)
+    got = [(c, c.pop(q)) for c in (a, b, a)]
+    urls = [serializer.loads(p[1])["url"] for _c, p in got if p is not None]
+    for c, p in got:
+        if p is not None:
+            c.done(p[0])
+    assert sorted(urls) == ["http://example.com/x", "http://example.com/y"]
+    assert a.dropped() == 1 and a.queue_size() == 0
+    # A retry of a failed fetch may take its URL again.
+    a.push(q, _req("http://example.com/x", retry_times=1), 0)
+    field, data = b.pop(q)
+    assert serializer.loads(data)["url"] == "http://example.com/x"
+    b.done(field)
+    # A dead worker's in-flight request goes back with its claim: fetched again, once.
+    a.push(q, _req("http://example.com/z"), 0)
+    assert b.pop(q) is not None
+    a.client.delete(a.keys.hb("b"))
+    assert a.reap_dead() == ["http://example.com/z"]
+    assert serializer.loads(a.pop(q)[1])["url"] == "http://example.com/z"
+
+
+def test_robots_claimed_by_one_worker_taken_over_when_it_dies(redis_url):
+    a = Coordinator(redis_url, "t", worker="a", timeout=1.0)
+    b = Coordinator(redis_url, "t", worker="b", timeout=1.0)
+    a.claim_crawl_id()
+    a.register(), b.register()
+    assert a.claim_robots("example.com") and a.claim_robots("example.com")
+    assert not b.claim_robots("example.com")
+    a.client.delete(a.keys.hb("a"))  # a died before sharing the file
+    assert b.claim_robots("example.com") and not a.claim_robots("example.com")
+    b.share_robots("example.com", {"status": 200, "body": ""})
+    assert a.shared_robots("example.com") == {"status": 200, "body": ""}
+
+
+def test_queue_is_fifo_within_a_priority(redis_url):
+    """Issue 16: FIFO among equal priorities in the shared queue too (a sorted set orders
+    equal scores by member bytes, which is no order at all)."""
+    a = Coordinator(redis_url, "t", worker="a")
+    a.claim_crawl_id()
+    a.register()
+    q = a.keys.requests
+    urls = [f"http://example.com/{c}" for c in "zyxwvu"]
+    for i, u in enumerate(urls):
+        a.push(q, _req(u), 90 if i % 2 else 150)
+    a.push(q, _req("http://example.com/robots.txt"), 250)
+    order = []
+    while (p := a.pop(q)) is not None:
+        order.append(serializer.loads(p[1])["url"])
+        a.done(p[0])
+    assert order == ["http://example.com/robots.txt"] + urls[0::2] + urls[1::2]

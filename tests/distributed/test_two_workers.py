@@ -50,21 +50,21 @@ def test_two_workers_match_single_crawl(tmp_path, site, redis_url, workers):
     assert rc1 == 0, err1[-3000:]
     assert rc2 == 0, err2[-3000:]
 
-    # Every page fetched exactly once across workers (robots.txt once per worker).
+    # Every page fetched exactly once across workers, robots.txt included (shared in Redis).
     served = Counter(site.fetched_paths())
-    twice = {p: n for p, n in served.items() if n > 1 and p != "/robots.txt"}
+    twice = {p: n for p, n in served.items() if n > 1}
     assert not twice, twice
-    assert served["/robots.txt"] <= 2
+    assert served["/robots.txt"] == 1
     assert set(served) == set(single_paths)
 
     # Same archive and the same articles as the single crawl.
     warc = warc_urls(store)
     assert set(warc) == set(single_warc)
-    assert all(n == 1 for u, n in warc.items() if not u.endswith("/robots.txt")), warc
+    assert all(n == 1 for u, n in warc.items()), warc
     assert article_urls(store) == single_articles
     assert len(single_articles) >= 40
 
-    # Both workers did part of the work (besides their own robots.txt).
+    # Both workers did part of the work.
     by_worker = _warc_urls_by_worker(store)
     assert len(by_worker) == 2, by_worker.keys()
     for prefix, urls in by_worker.items():

@@ -1,0 +1,89 @@
+"""The frontier's order: one table of request priorities (``Request.priority``, higher
+is fetched first; FIFO among equal priorities, see :mod:`crawler.discovery.frontier`).
+
+Tiers, best first (issue 16):
+
+====================  ===========  ==============================================
+tier                  priority     what
+====================  ===========  ==============================================
+``discovery``         250          robots.txt, sitemaps (indexes and url sets), feeds
+``listed``            151 – 164    URLs listed in a (news) sitemap or a feed, newest
+                                   first: ``listed + freshness bucket`` (see
+                                   :func:`listed_priority`); 150 when undated
+``seed``              120          the seeds
+``listing``           101 – 110    listing pages found as links (section, tag,
+                                   pagination): ``listing - hops``
+``link``              51 – 90      other links, breadth-first: ``link - hops``
+``demoted``           10           a request whose host or path pattern keeps
+                                   failing (404/410/5xx, non-HTML), see
+                                   :class:`crawler.discovery.frontier.FailureTracker`
+====================  ===========  ==============================================
+
+Every value is a small integer (0 – 255), so a score of the form
+``priority, insertion order`` expresses the whole order (a Redis sorted set:
+``score = -priority * 2**40 + sequence``).  Page resources (stylesheets, images, hop
+code ``E``) belong just above links: add their tier here, between ``listing`` and
+``link``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+#: The table: tier name -> base priority.
+PRIORITY: dict[str, int] = {
+    "discovery": 250,
+    "listed": 150,
+    "seed": 120,
+    "listing": 110,
+    "link": 90,
+    "demoted": 10,
+}
+
+PRIO_DISCOVERY = PRIORITY["discovery"]
+PRIO_LISTED = PRIORITY["listed"]
+PRIO_SEED = PRIORITY["seed"]
+PRIO_LISTING = PRIORITY["listing"]
+PRIO_LINK = PRIORITY["link"]
+PRIO_DEMOTED = PRIORITY["demoted"]
+
+#: Hop counts beyond these share the last priority of their tier.
+MAX_LISTING_HOPS = 9
+MAX_LINK_HOPS = 39
+
+#: Freshness buckets of listed URLs: upper bounds of the age, in hours.  A URL younger
+#: than the first bound gets ``PRIO_LISTED + len(FRESHNESS_HOURS) + 1``, one older
+#: than the last ``PRIO_LISTED + 1``; undated URLs ``PRIO_LISTED``.  Within a bucket
+#: the order is FIFO, and each sitemap/feed is enqueued newest first.
+FRESHNESS_HOURS = (1, 3, 6, 12, 24, 48, 72, 168, 336, 720, 2160, 4320, 8760)
+
+#: ``request.meta["source"]`` values (also the ``frontier/fetched/source/<src>`` stats).
+SOURCES = ("robots", "sitemap", "feed", "seed", "listing", "link", "resource")
+
+
+def listed_priority(date: datetime | None, now: datetime | None = None) -> int:
+    """Priority of a URL listed in a sitemap or feed with this publication date /
+    lastmod (newer is better)."""
+    if date is None:
+        return PRIO_LISTED
+    now = now or datetime.now(timezone.utc)
+    if date.tzinfo is None:
+        date = date.replace(tzinfo=timezone.utc)
+    age_hours = (now - date).total_seconds() / 3600.0
+    for i, bound in enumerate(FRESHNESS_HOURS):
+        if age_hours < bound:
+            return PRIO_LISTED + len(FRESHNESS_HOURS) + 1 - i
+    return PRIO_LISTED + 1
+
+
+def link_priority(hops: int, listing: bool = False) -> int:
+    """Priority of a link found ``hops`` link hops from its seed (breadth-first)."""
+    if listing:
+        return PRIO_LISTING - min(max(hops, 0), MAX_LISTING_HOPS)
+    return PRIO_LINK - min(max(hops, 0), MAX_LINK_HOPS)
+
+
+def is_upgradable(priority: int) -> bool:
+    """Requests queued at this priority may be replaced by a better sighting (a link
+    that a sitemap or feed lists too)."""
+    return priority < PRIO_SEED

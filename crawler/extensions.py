@@ -122,14 +122,33 @@ class Progress:
         return cls(crawler)
 
     def spider_opened(self, spider: Any) -> None:
+        import atexit
+
         from rich.console import Console
         from rich.live import Live
 
         self._live = Live(self._render(), console=Console(stderr=True), refresh_per_second=4,
                           transient=True)
-        self._live.start()
+        self._live.start()  # hides the cursor
+        # A forced stop (second Ctrl-C) stops the reactor without spider_closed: the
+        # cursor must come back all the same.
+        atexit.register(self.stop_display)
         self._task = task.LoopingCall(self._tick)
         self._task.start(self.interval, now=False)
+
+    def stop_display(self) -> None:
+        live, self._live = self._live, None
+        if live is None:
+            return
+        try:
+            live.stop()
+        except Exception:  # noqa: BLE001 - at exit: never fail, but always show the cursor
+            pass
+        try:
+            sys.stderr.write("\x1b[?25h")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
 
     def _render(self) -> Any:
         from rich.text import Text
@@ -157,5 +176,4 @@ class Progress:
     def spider_closed(self, spider: Any) -> None:
         if self._task and self._task.running:
             self._task.stop()
-        if self._live is not None:
-            self._live.stop()
+        self.stop_display()

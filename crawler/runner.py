@@ -18,13 +18,11 @@ from scrapy.settings import Settings
 
 from crawler import defaults
 from crawler.context import new_crawl_id
+from crawler.exitcodes import (EXIT_FAILED as EXIT_CRAWL_FAILED, EXIT_NOTHING_FETCHED, EXIT_OK, EXIT_STORE,
+                               EXIT_USAGE)
 from crawler.storage import StoreError, layout, open_store
 
 logger = logging.getLogger(__name__)
-
-from crawler.exitcodes import (EXIT_FAILED as EXIT_CRAWL_FAILED, EXIT_NOTHING_FETCHED, EXIT_OK, EXIT_STORE,
-                               EXIT_USAGE)
-
 
 _SECRET_KEY = re.compile(
     r"""(['"]?\w*(?:SECRET|PASSWORD|PASSWD|TOKEN|ACCESS_KEY|CREDENTIAL|PROXY)\w*['"]?\s*[:=]\s*)(['"]?)[^'",\s}]+""",
@@ -75,15 +73,62 @@ class CrawlResult:
 def build_settings(overrides: dict[str, Any], verbose: int = 0) -> Settings:
     settings = Settings()
     settings.setmodule(defaults, priority="project")
-    if not sys.stderr.isatty() and not verbose:
+    if not verbose:  # on a terminal too: the progress line, warnings and the summary
         settings.set("LOG_LEVEL", "WARNING", priority="project")
-    if verbose:
+    else:
         settings.set("LOG_LEVEL", "DEBUG" if verbose > 1 else "INFO", priority="project")
     for key, value in overrides.items():
         if value is not None:
             settings.set(key, value, priority="cmdline")
     # CRAWLER_MAX_PAGES is enforced by the frontier (crawler.discovery.frontier), exactly
     return settings
+
+
+def check_settings(overrides: dict[str, Any]) -> None:
+    """Bad setting values -> CrawlSetupError (exit 2) before anything starts; unknown
+    setting names -> a warning with the nearest known name."""
+    from crawler.settingcheck import check_overrides
+
+    errors, warnings = check_overrides(overrides, lambda name: f"setting {name}")
+    for w in warnings:
+        print(f"crawler: warning: {w}", file=sys.stderr)
+    if errors:
+        raise CrawlSetupError("\n".join(errors), EXIT_USAGE)
+
+
+def checked_seeds(seeds: list[str], seeds_file: str | None = None) -> list[str]:
+    """The seeds (arguments, then the lines of ``seeds_file``) as http(s) URLs;
+    CrawlSetupError (exit 2) naming every bad one (``file:line`` for the file)."""
+    from crawler.discovery.spider import split_seeds
+    from crawler.discovery.urls import normalize_seed
+
+    out: list[str] = []
+    problems: list[str] = []
+    for seed in split_seeds(seeds):
+        try:
+            out.append(normalize_seed(seed))
+        except ValueError as exc:
+            problems.append(f"seed {seed!r}: {exc}")
+    if seeds_file:
+        try:
+            with open(seeds_file, encoding="utf-8") as fh:
+                lines = fh.read().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CrawlSetupError(f"seeds file {seeds_file}: {getattr(exc, 'strerror', None) or exc}",
+                                  EXIT_USAGE) from None
+        for n, line in enumerate(lines, 1):
+            line = line.strip()
+            if not line or line.startswith("#"):
+                continue
+            try:
+                out.append(normalize_seed(line))
+            except ValueError as exc:
+                problems.append(f"{seeds_file}:{n}: {line!r}: {exc}")
+    if problems:
+        raise CrawlSetupError("\n".join(problems), EXIT_USAGE)
+    if not out:
+        raise CrawlSetupError("no valid seed URL given (expected http:// or https:// URLs)", EXIT_USAGE)
+    return out
 
 
 def check_browser(settings: Settings) -> None:
@@ -100,8 +145,7 @@ def check_browser(settings: Settings) -> None:
 def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
               seeds_file: str | None = None, verbose: int = 0) -> CrawlResult:
     """Crawl ``seeds`` with the given setting overrides; returns the run's manifest."""
-    from crawler.discovery.spider import NewsSpider, read_seeds_file, split_seeds
-    from crawler.discovery.urls import is_http_url
+    from crawler.discovery.spider import NewsSpider
 
     from crawler.crawlid import CrawlIdError, check_crawl_id, check_new_crawl_id
 
@@ -112,11 +156,8 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
             check_crawl_id(wanted_id, "--crawl-id")
         except CrawlIdError as exc:
             raise CrawlSetupError(str(exc), EXIT_USAGE) from None
-    all_seeds = split_seeds(seeds) + (read_seeds_file(seeds_file) if seeds_file else [])
-    valid = [s if "://" in s else "http://" + s for s in all_seeds]
-    valid = [s for s in valid if is_http_url(s)]
-    if not valid:
-        raise CrawlSetupError("no valid seed URL given (expected http:// or https:// URLs)", EXIT_USAGE)
+    check_settings(overrides)
+    valid = checked_seeds(seeds, seeds_file)
     store = open_store(overrides.get("CRAWLER_STORE") or defaults.CRAWLER_STORE)
     store.check_writable()
     from crawler.storage.uploader import flush_pending
@@ -149,9 +190,17 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
             raise CrawlSetupError(str(exc), EXIT_USAGE) from exc
     install_secret_filter()
     process = CrawlerProcess(settings)
-    process.crawl(NewsSpider, seeds=valid)
+    failures: list[Any] = []
+    process.crawl(NewsSpider, seeds=valid).addErrback(failures.append)  # no "Unhandled error in Deferred"
     process.start()
+    _stop_progress(process)
     key = layout.manifest_key(crawl_id)
+    if failures and not store.exists(key):
+        exc = failures[0].value
+        if verbose:
+            print(failures[0].getTraceback(), file=sys.stderr)
+        raise CrawlSetupError(f"the crawl could not run: {type(exc).__name__}: {exc}"
+                              + ("" if verbose else " (-v for details)"), EXIT_CRAWL_FAILED)
     if not store.exists(key):
         return CrawlResult(crawl_id, EXIT_CRAWL_FAILED)
     with store.open_read(key) as fh:
@@ -166,6 +215,17 @@ def manifest_exit_code(manifest: dict[str, Any]) -> int:
     if manifest.get("failure") == NOTHING_FETCHED:
         return EXIT_NOTHING_FETCHED
     return EXIT_OK if manifest.get("status") == "finished" else EXIT_CRAWL_FAILED
+
+
+def _stop_progress(process: CrawlerProcess) -> None:
+    """After a forced stop (second Ctrl-C) the spider never closed: end the live progress
+    line (and show the cursor) before the summary is printed."""
+    from crawler.extensions import Progress
+
+    for crawler in list(getattr(process, "crawlers", ())):
+        for ext in getattr(getattr(crawler, "extensions", None), "middlewares", ()):
+            if isinstance(ext, Progress):
+                ext.stop_display()
 
 
 def summarize(manifest: dict[str, Any]) -> dict[str, Any]:

@@ -88,9 +88,9 @@ class Archiver:
             on_close=self._on_warc_closed,
         )
         # WARC 1.1 puts the payload digest over the entity body (chunked framing
-        # removed); warcio and FastWARC digest chunked payloads as stored.  "entity"
-        # (default) follows the spec, "stored" follows those readers.
-        self.dechunk_digest = settings.get("WARC_CHUNKED_PAYLOAD_DIGEST", "entity") != "stored"
+        # removed); warcio and FastWARC digest chunked payloads as stored.  "stored"
+        # (default) follows those readers, so `warcio check` passes; "entity" the spec.
+        self.dechunk_digest = settings.get("WARC_CHUNKED_PAYLOAD_DIGEST", "stored") == "entity"
         self.dedup = None
         if settings.getbool("DEDUP_ENABLED", True):
             from crawler.dedup.service import Dedup

@@ -27,6 +27,8 @@ LAUNCH_ARGS = (
 VIEWPORT = {"width": 1280, "height": 800}
 #: Full-page screenshots are cut at this height (px): a 50,000 px page would make a huge PNG.
 DEFAULT_SCREENSHOT_MAX_HEIGHT = 10_000
+#: Seconds without a request in flight after which a scrolled page counts as settled.
+QUIET = 0.25
 
 
 class BrowserUnavailable(RuntimeError):
@@ -84,13 +86,36 @@ _SCROLL_JS = """async (maxHeight) => {
 
 async def settle(page: Any, idle_wait: float, max_height: int = DEFAULT_SCREENSHOT_MAX_HEIGHT) -> None:
     """After ``load``: wait for the network to be idle (at most ``idle_wait`` s), scroll the
-    page down and back (lazy images and infinite content start loading), wait again."""
+    page down and back (lazy images and infinite content start loading), and wait until the
+    requests that started are done (at most ``idle_wait`` s again)."""
     await _network_idle(page, idle_wait)
+    inflight = {"n": 0, "last": asyncio.get_running_loop().time()}
+
+    def started(_: Any) -> None:
+        inflight["n"] += 1
+        inflight["last"] = asyncio.get_running_loop().time()
+
+    def ended(_: Any) -> None:
+        inflight["n"] = max(0, inflight["n"] - 1)
+        inflight["last"] = asyncio.get_running_loop().time()
+
+    page.on("request", started)
+    page.on("requestfinished", ended)
+    page.on("requestfailed", ended)
     try:
-        await asyncio.wait_for(page.evaluate(_SCROLL_JS, max_height), timeout=max(idle_wait, 1.0) * 2)
-    except asyncio.TimeoutError:
-        pass
-    await _network_idle(page, idle_wait)
+        try:
+            await asyncio.wait_for(page.evaluate(_SCROLL_JS, max_height), timeout=max(idle_wait, 1.0) * 2)
+        except asyncio.TimeoutError:
+            pass
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + idle_wait
+        while loop.time() < deadline:
+            if inflight["n"] == 0 and loop.time() - inflight["last"] >= QUIET:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        for event, fn in (("request", started), ("requestfinished", ended), ("requestfailed", ended)):
+            page.remove_listener(event, fn)
 
 
 async def _network_idle(page: Any, seconds: float) -> None:

@@ -415,6 +415,10 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("discovery/feeds")
         depth = response.meta.get("link_depth", 0) + 1  # a feed entry is one hop
         for e in sorted(entries, key=lambda e: _timestamp(e.published), reverse=True):
+            if self.sitemap_since and e.published is not None and _as_utc(e.published) < self.sitemap_since:
+                # --since: entries dated before the window are not fetched (undated ones are)
+                self.crawler.stats.inc_value("discovery/feed_out_of_window")
+                continue
             req = self._request(e.url, response, "F", "feed", listed_priority(e.published), self.parse,
                                 depth=depth)
             if req is not None:
@@ -522,6 +526,10 @@ def page_hints(meta: dict[str, Any]) -> dict[str, Any]:
     (keys of ``request.meta``); empty values are left out.  Offline re-extraction
     rebuilds the same dict from the metadata record."""
     return {k: str(v) for k, v in meta.items() if v not in (None, "")}
+
+
+def _as_utc(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def _timestamp(date: datetime | None) -> float:

@@ -115,8 +115,10 @@ def run_worker(overrides: dict[str, Any], *, verbose: int = 0, seeds: list[str] 
     settings = build_settings(overrides, verbose)
     for key, value in redis_settings(url, job).items():
         settings.set(key, value, priority="cmdline")
-    if settings.getint("CRAWLER_MAX_PAGES"):  # per worker, counted in responses (not the frontier's budget)
-        settings.set("CLOSESPIDER_PAGECOUNT", settings.getint("CRAWLER_MAX_PAGES"), priority="cmdline")
+    # --max-pages is the crawl's budget, counted in Redis (Coordinator.pop); a worker of
+    # its own can be stopped after N responses (its unfinished requests go back).
+    if settings.getint("CRAWLER_WORKER_MAX_PAGES"):
+        settings.set("CLOSESPIDER_PAGECOUNT", settings.getint("CRAWLER_WORKER_MAX_PAGES"), priority="cmdline")
     if not settings.get("DEDUP_BACKEND"):
         settings.set("DEDUP_BACKEND", dedup_backend(url, job), priority="cmdline")
     settings.set("WARC_PREFIX", f"{settings.get('WARC_PREFIX') or 'news'}-w{index}", priority="cmdline")

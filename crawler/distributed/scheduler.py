@@ -89,6 +89,8 @@ class DistributedScheduler(Scheduler):
             return None
         popped = self.coord.pop(self.queue.key)
         if popped is None:
+            if self.coord.budget_spent:
+                self._end_by_budget()
             return None
         field, data = popped
         try:
@@ -102,6 +104,21 @@ class DistributedScheduler(Scheduler):
         if self.stats:
             self.stats.inc_value("scheduler/dequeued/redis")
         return request
+
+    def _end_by_budget(self) -> None:
+        """``--max-pages`` is spent for the whole crawl: it is complete; this worker
+        closes once its requests in flight are done (as a single crawl does)."""
+        if getattr(self, "_ending", False):
+            return
+        self._ending = True
+        self.coord.end_by_budget()
+        if self.stats:
+            self.stats.set_value("frontier/ended_by", "max_pages")
+        logger.info("crawl budget spent: %d fetches (--max-pages %d); stopping",
+                    self.coord.budget_used(), self.coord.max_pages)
+        from scrapy.utils.defer import deferred_from_coro
+
+        deferred_from_coro(self.crawler.engine.close_spider_async(reason="max_pages"))
 
     def request_done(self, request: Any) -> None:
         self._downloading.discard(id(request))

@@ -1,4 +1,4 @@
-"""A worker that stops early (here --max-pages) gives its unfinished requests back and
+"""A worker that stops early (here CRAWLER_WORKER_MAX_PAGES) gives its unfinished requests back and
 leaves the frontier in Redis; a worker started later resumes and completes the crawl."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from crawler.distributed.localsite import html_paths, warc_urls
 def test_stop_then_resume(tmp_path, site, redis_url, workers):
     store = tmp_path / "shared"
     first = workers.crawl(site.base_url + "/", redis_url, store, "first",
-                          settings={"CRAWLER_MAX_PAGES": 8})
+                          settings={"CRAWLER_WORKER_MAX_PAGES": 8})
     rc, out, err = first.wait()
     assert rc == 0, err[-3000:]
     provisional = json.loads(next((store / "manifests").glob("*.json")).read_text())

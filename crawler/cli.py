@@ -29,7 +29,9 @@ EPILOG = """examples:
   crawler schedule                   # run every scheduled job in settings/jobs/ when due
   crawler schema > article.schema.json
   crawler articles --since RUN_ID --format csv --out new.csv
-  crawler stats
+  crawler stats --plot stats.svg     # tables, and charts of articles per site/day and yield per run
+  crawler search "harbour flooding"   # full-text search, ranked, with snippets
+  crawler dashboard                  # web dashboard of ./archive on 127.0.0.1:8000
   crawler replay                     # browse the archive in pywb on 127.0.0.1:8080
   crawler qa                         # replay check: missing resources, pixel difference
   crawler export wacz --crawl ID --out crawl.wacz

@@ -186,10 +186,10 @@ class SearchIndex:
             result.seconds = time.perf_counter() - t0
             if progress is not None:
                 progress(result)
-        result.seconds = time.perf_counter() - t0
         if result.records > 50_000:  # a big build: merge the b-tree segments once
             with self.conn:
                 self.conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+        result.seconds = time.perf_counter() - t0
         return result
 
     def _index_part(self, st: Store, ak: ArticleKey, rank: tuple, result: UpdateResult) -> None:

@@ -115,6 +115,9 @@ class RunContext:
         self.seeds: list[str] = []
         #: set when the run failed although Scrapy finished it (crawler.outcome): manifest keys
         self.failure: dict[str, Any] | None = None
+        #: what became of the dedup index snapshot of a remote store (``stored``,
+        #: ``pending``...; see crawler.dedup.snapshot), None when there is none
+        self.dedup_state: str | None = None
         self.recorded_settings = {
             k: settings.get(k) for k in RECORDED_SETTINGS if settings.get(k) is not None
         }
@@ -143,8 +146,13 @@ class RunContext:
             "settings": self.recorded_settings,
             "stats": _jsonable(stats),
             "files": self.files,
-            **(self.failure or {}),
+            # files kept in the local spool because the store was unavailable (the
+            # manifest itself may be one more: see crawler upload --pending)
+            "pending_upload": sum(1 for f in self.files if f.get("pending")),
+            **(getattr(self, "failure", None) or {}),
         }
+        if getattr(self, "dedup_state", None):
+            manifest["dedup_state"] = self.dedup_state
         data = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
         obj = self.store.put_bytes(layout.manifest_key(self.crawl_id), data)
         self.release_spool()

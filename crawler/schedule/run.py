@@ -20,9 +20,9 @@ The crawl runs in its own session (process group), so a terminal Ctrl-C reaches 
 once, through the supervisor -- never twice (which would force an unclean stop).
 
 Exit codes: those of ``crawler crawl`` (0 finished, 1 crawl failed or stopped,
-2 bad usage / invalid job, 3 store not writable, 5 nothing archived: recorded as
-``failed``) plus 4 = the job is already running; a crawl killed by signal N gives 128 + N
-(:mod:`crawler.exitcodes`).
+2 bad usage / invalid job, 3 store not writable, 4 store busy, 5 nothing archived -- recorded
+as ``failed``, 6 finished with files pending upload -- recorded as ``pending_upload``) plus
+4 = the job is already running; a crawl killed by signal N gives 128 + N (:mod:`crawler.exitcodes`).
 """
 
 from __future__ import annotations
@@ -37,13 +37,13 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from crawler.exitcodes import (EXIT_BUSY, EXIT_FAILED as EXIT_CRAWL_FAILED, EXIT_OK, EXIT_PENDING_UPLOAD,
+                               EXIT_STORE, EXIT_USAGE)
 from crawler.schedule.history import record_finish, record_skipped, record_start, summarize_manifest
 from crawler.schedule.jobs import Job
 from crawler.schedule.lock import JobLock
 
 logger = logging.getLogger("crawler.schedule")
-
-from crawler.exitcodes import EXIT_BUSY, EXIT_FAILED as EXIT_CRAWL_FAILED, EXIT_OK, EXIT_STORE, EXIT_USAGE
 
 #: ``crawler run``: the job is already running (lock held by another process).
 EXIT_LOCKED = EXIT_BUSY
@@ -140,8 +140,12 @@ def run_job(job: Job, verbose: int = 0, *, crawl_id: str | None = None,
         manifest = _read_manifest(store, crawl_id)
         if manifest is not None and code >= 0 and status is None:
             status = manifest.get("status") or "failed"
-            if code != 0 and status == "finished":
+            if code == EXIT_PENDING_UPLOAD and status == "finished":
+                status = "pending_upload"  # finished; files wait for crawler upload --pending
+            elif code != 0 and status == "finished":
                 status = "failed"
+        elif status is None and code == EXIT_BUSY:
+            status = "skipped"  # another crawl (another job) is writing to the same store
         elif status is None:
             status = "failed"
         reason = {"error": manifest["reason"]} if manifest and manifest.get("reason") else {}

@@ -146,6 +146,10 @@ class StoreUnavailable(StoreError):
     """The endpoint could not be reached or kept failing (transient errors)."""
 
 
+class StateConflict(StoreError):
+    """A conditional write lost: the state object changed since it was read."""
+
+
 class StoreAuthError(StoreError):
     """The endpoint rejected the credentials (or no credentials were found)."""
 
@@ -489,6 +493,96 @@ class S3Store(Store):
         tmp = self.pending_root / f".bytes-{os.getpid()}-{secrets.token_hex(4)}.tmp"
         tmp.write_bytes(data)
         return self._make_pending(tmp, key, len(data), digest, reason, overwrite=True)
+
+    # ------------------------------------------------------------ state objects
+    # Objects under state/ that several writers update (the dedup index snapshot) are
+    # read and written with their ETag: a writer replaces only the version it read.
+    @property
+    def identity(self) -> str:
+        """``endpoint|s3://bucket/prefix``: what a local cache of this store is a cache of
+        (two endpoints may have buckets of the same name, e.g. a new test server)."""
+        return f"{self._endpoint}|{self.uri}"
+
+    def is_offline(self) -> bool:
+        """The endpoint failed lately (see ``offline_grace``): don't wait on it."""
+        return self._offline()
+
+    def head_etag(self, key: str) -> str | None:
+        """The ETag of ``key`` in the store (never a pending local copy), or None."""
+        head = self._head(self._full(key))
+        return head.get("ETag") if head is not None else None
+
+    def get_file(self, key: str, dest: Path) -> str | None:
+        """Download ``key`` to ``dest``; returns the ETag of the version read, or None
+        when there is no such object."""
+        from botocore.exceptions import ClientError
+
+        full = self._full(key)
+
+        def attempt(_n: int) -> str | None:
+            try:
+                resp = self.client.get_object(Bucket=self.bucket, Key=full)
+            except ClientError as exc:
+                code, status = self._code(exc)
+                if status == 404 or code in ("404", "NoSuchKey", "NotFound"):
+                    return None
+                raise
+            tmp = Path(dest).with_name(Path(dest).name + ".part")
+            with contextlib.closing(resp["Body"]) as body, open(tmp, "wb") as out:
+                for chunk in body.iter_chunks(1024 * 1024):
+                    out.write(chunk)
+            os.replace(tmp, dest)
+            return resp.get("ETag")
+
+        return self._retrying(f"read {key}", attempt)
+
+    def put_if(self, local_path: Path, key: str, if_match: str | None) -> str:
+        """Upload ``local_path`` as ``key`` only if the stored object is still the
+        version ``if_match`` (an ETag), or, with ``None``, only if there is none.
+        Returns the new ETag; raises :class:`StateConflict` when another writer got
+        there first.  The local file is kept."""
+        from botocore.exceptions import ClientError
+
+        local_path = Path(local_path)
+        full = self._full(key)
+        size = local_path.stat().st_size
+        digest = sha256_file(local_path)
+
+        def ours(head: dict[str, Any] | None) -> bool:
+            return (head is not None and int(head.get("ContentLength", -1)) == size
+                    and (head.get("Metadata") or {}).get("sha256") == digest)
+
+        def attempt(n: int) -> str:
+            cond: dict[str, str]
+            if self.conditional_writes is False:  # no conditional writes: check, then put
+                head = self._head(full)
+                if (head.get("ETag") if head else None) != if_match:
+                    raise StateConflict(key)
+                cond = {}
+            else:
+                cond = {"IfMatch": if_match} if if_match else {"IfNoneMatch": "*"}
+            try:
+                with open(local_path, "rb") as fh:
+                    resp = self.client.put_object(Bucket=self.bucket, Key=full, Body=fh,
+                                                  ContentLength=size,
+                                                  Metadata={"sha256": digest}, **cond)
+            except ClientError as exc:
+                code, status = self._code(exc)
+                if code in ("PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey") \
+                        or status in (409, 412) or (status == 404 and if_match):
+                    head = self._head(full) if n else None
+                    if n and ours(head):  # our earlier attempt's answer was lost
+                        return head["ETag"]
+                    raise StateConflict(key) from None
+                if (code == "NotImplemented" or status == 501) and cond:
+                    logger.warning("endpoint does not support conditional writes; %s is "
+                                   "replaced after a HEAD check (not atomic)", key)
+                    self.conditional_writes = False
+                    return attempt(n)
+                raise
+            return resp.get("ETag") or self._head(full)["ETag"]
+
+        return self._retrying(f"upload {key}", attempt)
 
     def read_range(self, key: str, offset: int, length: int) -> bytes:
         pending = self._pending_path(key)

@@ -378,10 +378,11 @@ def test_upload_command(make_store, proxy, bucket, tmp_path, monkeypatch, capsys
     """``crawler upload --pending --store s3://...`` (the handler the CLI wires)."""
     import argparse
 
+    from crawler import uploadcli
     from crawler.storage import uploader
 
     parser = argparse.ArgumentParser()
-    uploader.register(parser.add_subparsers(dest="command"))
+    uploadcli.register(parser.add_subparsers(dest="command"))
     store = make_store(endpoint=proxy.endpoint, spool_root=tmp_path / "sp" / bucket / "arch")
     proxy.stop()
     for i in range(3):
@@ -392,7 +393,8 @@ def test_upload_command(make_store, proxy, bucket, tmp_path, monkeypatch, capsys
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.endpoint)
     args = parser.parse_args(["upload", "--pending", "--store", store.uri])
     proxy.start()
-    assert uploader.HANDLERS["upload"](args) == 0
+    assert args.handler is uploadcli.cmd_upload
+    assert uploadcli.HANDLERS["upload"](args) == 0
     assert "3 file(s) uploaded, 0 still pending" in capsys.readouterr().out
     assert sorted(store.list()) == [f"warc/c/f{i}.warc.gz" for i in range(3)]
     assert uploader.flush_pending(store) == (0, 0)

@@ -45,8 +45,9 @@ async def _replayed_texts(urls: list[str]) -> dict[str, str]:
                                         ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",))
         for url in urls:
             page = await browser.new_page()
+            tracker = chromium.NetworkTracker(page)
             await page.goto(url, wait_until="load", timeout=60_000)
-            await chromium.settle(page, 2.0)
+            await chromium.settle(page, tracker, 2.0)
             out[url] = await page.evaluate("() => document.body.innerText")
             await page.close()
         await browser.close()

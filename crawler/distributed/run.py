@@ -78,7 +78,8 @@ def run_worker(overrides: dict[str, Any], *, verbose: int = 0, seeds: list[str] 
     from scrapy.crawler import CrawlerProcess
 
     from crawler.distributed.spider import DistributedNewsSpider
-    from crawler.runner import EXIT_CRAWL_FAILED, EXIT_OK, CrawlResult, build_settings
+    from crawler.runner import (EXIT_CRAWL_FAILED, EXIT_OK, EXIT_PENDING_UPLOAD, CrawlResult,
+                                build_settings)
     from crawler.storage import open_store
 
     overrides = dict(overrides)
@@ -155,6 +156,8 @@ def run_worker(overrides: dict[str, Any], *, verbose: int = 0, seeds: list[str] 
         return CrawlResult(crawl_id, EXIT_CRAWL_FAILED)
     own = (getattr(ctx, "part", None) or {}).get("status")  # how this worker ended
     code = EXIT_OK if own == "finished" else EXIT_CRAWL_FAILED
+    if code == EXIT_OK and any(isinstance(f, dict) and f.get("pending") for f in ctx.files):
+        code = EXIT_PENDING_UPLOAD  # this worker's files wait for crawler upload --pending
     return CrawlResult(crawl_id, code, manifest)
 
 

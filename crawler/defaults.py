@@ -130,6 +130,7 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.discovery.politeness.PoliteAutoThrottle": 0,
+    "crawler.outcome.CrawlOutcome": 999,   # seeds and pages fetched: the "nothing fetched" verdict
     "crawler.extensions.RunFinalizer": 1000,
     "crawler.extensions.Progress": 1001,
     "crawler.extensions.GcTuning": 1002,

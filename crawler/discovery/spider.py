@@ -27,6 +27,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.archive.archiver import METADATA_FIELDS
 from crawler.context import RunContext
+from crawler.outcome import CrawlOutcome, failure_reason
 from crawler.discovery.feeds import (
     discover_feed_links,
     looks_like_feed,
@@ -431,6 +432,9 @@ class NewsSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("fetch/errors")
         url = getattr(request, "url", "?")
+        seed = request is not None and request.meta.get("source") == "seed"
+        if seed:  # said once at the end: one warning per failed seed, or the crawl's verdict
+            CrawlOutcome.of(self.crawler).seed_failed(request.meta.get("seed") or url, failure_reason(failure))
         response = getattr(failure.value, "response", None)
         if response is not None:  # HttpError: a 404 & co. is ordinary, archived, and counted
             self.crawler.stats.inc_value(f"fetch/errors/http_{response.status}")
@@ -438,7 +442,7 @@ class NewsSpider(scrapy.Spider):
             return
         name = type(failure.value).__name__
         self.crawler.stats.inc_value(f"fetch/errors/{name}")
-        if isinstance(failure.value, IgnoreRequest) and (
+        if seed or isinstance(failure.value, IgnoreRequest) and (
                 "robots.txt" in str(failure.value) or "--allow-private" in str(failure.value)):
             # robots.txt refusals are expected; the SSRF guard logs its own warning
             logger.info("not fetched: %s: %s", url, failure.getErrorMessage())

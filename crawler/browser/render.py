@@ -275,8 +275,13 @@ class BrowserRenderer:
                               "Blocked" in type(exc).__name__ else "failed")
             return
         out_headers = _fulfil_headers(resp.headers)
-        if method == "GET" and resp.status == 200 and kind != "document":
-            self.cache.put(url, resp.status, out_headers, resp.body)
+        if method == "GET" and kind != "document":
+            # archived now: the crawl's own resource/link requests for it would fetch it twice
+            note = getattr(self.crawler.spider, "note_fetched", None)
+            if note is not None:
+                note(url)
+            if resp.status == 200:
+                self.cache.put(url, resp.status, out_headers, resp.body)
         await route.fulfill(status=resp.status, headers=out_headers, body=resp.body)
 
     def _write_screenshot(self, response: Response, png: bytes) -> None:

@@ -450,6 +450,12 @@ class NewsSpider(scrapy.Spider):
         logger.warning("fetch failed: %s: %s: %s", url, name, failure.getErrorMessage() or "no detail")
 
     # -- helpers -------------------------------------------------------------------
+    def note_fetched(self, url: str) -> None:
+        """``url`` was fetched and archived outside the frontier (by the browser, as a page
+        resource): it is not to be scheduled again this run."""
+        if is_http_url(url):
+            self._admitted.add(hash64(canonicalize_url(url, self.tracking_params)))
+
     def _in_scope(self, url: str, depth: int) -> tuple[bool, str]:
         return self.scope.in_scope(url, depth)
 

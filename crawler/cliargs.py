@@ -41,7 +41,7 @@ def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
     share (``--store``, ``--max-pages``, ``--depth``, ``--allow-private``, ``--since``,
     ``--no-robots``, ``--crawl-id``, ``--browser``); options a command does not have are skipped."""
     out: dict[str, Any] = {"CRAWLER_STORE": args.store}
-    if getattr(args, "max_pages", None):
+    if getattr(args, "max_pages", None):  # 0 = unlimited
         out["CRAWLER_MAX_PAGES"] = args.max_pages
     if getattr(args, "depth", None) is not None:
         out["CRAWLER_MAX_DEPTH"] = args.depth
@@ -57,6 +57,63 @@ def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
         out["CRAWLER_BROWSER"] = True
     out.update(metrics_overrides(args))
     return out
+
+
+class CliParser(argparse.ArgumentParser):
+    """argparse, with usage errors on one line: ``crawler crawl: error: ... (see 'crawler
+    crawl --help')`` and exit code 2 (sub-command parsers inherit the class).  Options
+    are never abbreviated: ``--max-page`` is an error, not ``--max-pages``."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        import difflib
+        import re
+
+        from crawler.exitcodes import EXIT_USAGE
+
+        m = re.match(r"argument ([^:]+): invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if m and not m.group(1).startswith("-"):  # an unknown command: the nearest one, not them all
+            choices = re.findall(r"'([^']+)'", m.group(3))
+            near = difflib.get_close_matches(m.group(2), choices, n=1)
+            message = f"unknown command '{m.group(2)}'" + (f" (did you mean '{near[0]}'?)" if near else "")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def non_negative_int(value: str) -> int:
+    """``--max-pages N`` / ``--depth N``: a whole number >= 0."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {value!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {n}")
+    return n
+
+
+def port_number(value: str) -> int:
+    """``--port N``: 0 (any free port) to 65535."""
+    try:
+        n = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, got {value!r}") from None
+    if not 0 <= n <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {n}")
+    return n
+
+
+def since_window(value: str) -> str:
+    """``--since``: ``2d``, ``12h`` or an ISO date / timestamp (checked here, not mid-crawl)."""
+    from crawler.settingcheck import SettingError, check_value
+
+    try:
+        check_value("CRAWLER_SITEMAP_SINCE", value)
+    except SettingError:
+        raise argparse.ArgumentTypeError(
+            f"expected '2d', '12h' or an ISO date like 2026-11-01, got {value!r}") from None
+    return value
 
 
 BROWSER_HELP = ("render each HTML page in headless Chromium and archive every request it makes, "

@@ -74,7 +74,7 @@ WARC_PREFIX = "news"
 WARC_MAX_SIZE = 1024 ** 3
 WARC_DIGEST_ALGORITHM = "sha1"   # or "sha256"
 WARC_GZIP_LEVEL = 6              # zlib level of the gzip members (1 fastest ... 9 smallest)
-WARC_CHUNKED_PAYLOAD_DIGEST = "entity"  # "entity" (WARC 1.1 spec) or "stored" (warcio/FastWARC habit)
+WARC_CHUNKED_PAYLOAD_DIGEST = "stored"  # "stored" (what warcio check / FastWARC verify) or "entity" (WARC 1.1 text)
 DOWNLOAD_HANDLERS = {
     "http": "crawler.archive.capture.ArchivingDownloadHandler",
     "https": "crawler.archive.capture.ArchivingDownloadHandler",
@@ -110,6 +110,7 @@ CRAWLER_WORKER_TIMEOUT = 15.0    # a worker silent this long is dead: its reques
 CRAWLER_WORKER_IDLE_GRACE = 2.0  # frontier empty + all idle this long = crawl complete
 CRAWLER_WORKER_POLL = 0.2        # how often an idle worker looks at the shared frontier
 CRAWLER_WORKER_MAX_INFLIGHT = 0  # requests a worker takes from the frontier at once (0 = CONCURRENT_REQUESTS)
+CRAWLER_WORKER_MAX_PAGES = 0     # stop this worker alone after N responses (--max-pages is the crawl's budget)
 # --- end distributed crawls ---------------------------------------------------------------
 
 # --- extraction ---------------------------------------------------------------------
@@ -131,6 +132,7 @@ DOWNLOADER_MIDDLEWARES = {
 EXTENSIONS = {
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.discovery.politeness.PoliteAutoThrottle": 0,
+    "crawler.outcome.CrawlOutcome": 999,   # seeds and pages fetched: the "nothing fetched" verdict
     "crawler.extensions.RunFinalizer": 1000,
     "crawler.extensions.Progress": 1001,
     "crawler.extensions.GcTuning": 1002,

@@ -15,6 +15,7 @@ from twisted.internet import task
 
 from crawler.archive.archiver import Archiver
 from crawler.context import RunContext
+from crawler.outcome import NOTHING_FETCHED, CrawlOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,15 @@ class RunFinalizer:
         stats = self.crawler.stats.get_stats()
         status = "finished" if reason in ("finished", "max_pages", "closespider_pagecount",
                                           "closespider_itemcount") else reason
+        outcome = CrawlOutcome.of(self.crawler)
+        verdict = outcome.verdict(ctx.seeds)
+        if verdict is not None and status == "finished" and not self.crawler.settings.get("CRAWLER_REDIS_URL"):
+            # (a worker of a distributed crawl may rightly find nothing left to fetch)
+            status = "failed"
+            ctx.failure = {"failure": NOTHING_FETCHED, "reason": f"nothing archived: {verdict}"}
+            logger.info("crawl %s archived nothing: %s", ctx.crawl_id, verdict)
+        else:
+            outcome.warn_failed_seeds()
         ctx.write_manifest(stats, status)
 
 
@@ -112,14 +122,33 @@ class Progress:
         return cls(crawler)
 
     def spider_opened(self, spider: Any) -> None:
+        import atexit
+
         from rich.console import Console
         from rich.live import Live
 
         self._live = Live(self._render(), console=Console(stderr=True), refresh_per_second=4,
                           transient=True)
-        self._live.start()
+        self._live.start()  # hides the cursor
+        # A forced stop (second Ctrl-C) stops the reactor without spider_closed: the
+        # cursor must come back all the same.
+        atexit.register(self.stop_display)
         self._task = task.LoopingCall(self._tick)
         self._task.start(self.interval, now=False)
+
+    def stop_display(self) -> None:
+        live, self._live = self._live, None
+        if live is None:
+            return
+        try:
+            live.stop()
+        except Exception:  # noqa: BLE001 - at exit: never fail, but always show the cursor
+            pass
+        try:
+            sys.stderr.write("\x1b[?25h")
+            sys.stderr.flush()
+        except (OSError, ValueError):
+            pass
 
     def _render(self) -> Any:
         from rich.text import Text
@@ -147,5 +176,4 @@ class Progress:
     def spider_closed(self, spider: Any) -> None:
         if self._task and self._task.running:
             self._task.stop()
-        if self._live is not None:
-            self._live.stop()
+        self.stop_display()

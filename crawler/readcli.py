@@ -11,14 +11,13 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 from typing import Any, Callable, Iterable, Iterator, TextIO
 
+from crawler.exitcodes import EXIT_NOT_FOUND, EXIT_STORE, EXIT_USAGE
 from crawler.storage.base import StoreError
-
-EXIT_NOT_FOUND = 1
-EXIT_USAGE = 2
-EXIT_STORE = 3
+from crawler.storecheck import UnknownCrawl, check_crawl_id, open_existing_store
 
 ARTICLES_EPILOG = """examples:
   crawler articles > all.jsonl
@@ -38,15 +37,20 @@ records come again: upsert by id); --all-versions gives every stored version.
 
 STATS_EPILOG = """examples:
   crawler stats
+  crawler stats --plot articles.svg        # or .png (needs the [plot] extra)
   crawler stats --store /data/news-archive --json | jq .articles.per_site
 """
 
 SHOW_EPILOG = """examples:
   crawler show https://news.example.com/2026/11/26/story.html > response.http
-  crawler show https://news.example.com/ --store /data/news-archive | less
+  crawler show news.example.com/2026/11/26/story.html --headers
+  crawler show https://news.example.com/ --store /data/news-archive --decoded | less
 
 Prints the archived HTTP response (status line, headers, body exactly as received)
-of the latest capture of URL.  Exit status 1 when the URL was never captured.
+of the latest capture of URL.  The URL is canonicalised as the crawl does it
+(http:// added, utm_* and other tracking parameters dropped).  A compressed or
+binary body is not written to a terminal (redirect it, or use --decoded).
+Exit status 1 when the URL was never captured, 3 when there is no store.
 """
 
 RUNS_EPILOG = """examples:
@@ -101,13 +105,19 @@ def register(subparsers: Any) -> None:
                               **_formatter(STATS_EPILOG))
     _store_arg(p)
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--plot", metavar="FILE", help="also draw articles per site per day and the yield per run "
+                   "into FILE.svg or FILE.png (PNG needs the [plot] extra: CairoSVG)")
     p.set_defaults(handler=cmd_stats)
 
     p = subparsers.add_parser("show", help="print the archived HTTP response of a URL",
                               description="Print the archived HTTP response of the latest capture of URL.",
                               **_formatter(SHOW_EPILOG))
-    p.add_argument("url", metavar="URL")
+    p.add_argument("url", metavar="URL", help="as crawled, or as you would type it (scheme optional, "
+                                             "utm_* parameters ignored)")
     _store_arg(p)
+    p.add_argument("--headers", action="store_true", help="only the status line and headers")
+    p.add_argument("--decoded", action="store_true",
+                   help="only the body, de-chunked and decompressed (with --headers: head and body)")
     p.set_defaults(handler=cmd_show)
 
     p = subparsers.add_parser("runs", help="list crawl runs with status and stats",
@@ -134,7 +144,7 @@ def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namesp
 
         try:
             return fn(args)
-        except ReaderError as exc:
+        except (ReaderError, UnknownCrawl) as exc:
             return _error(str(exc), EXIT_USAGE)
         except StoreError as exc:
             return _error(str(exc), EXIT_STORE)
@@ -235,8 +245,10 @@ def cmd_articles(args: argparse.Namespace) -> int:
                           "(or pip install pyarrow)", EXIT_USAGE)
         if not args.out:
             return _error("--format parquet needs --out FILE", EXIT_USAGE)
+    st = open_existing_store(args.store)
+    check_crawl_id(st, args.crawl_id, "--crawl-id")
     records = read_articles(
-        args.store, since=args.since, date_from=args.date_from, date_to=args.date_to,
+        st, since=args.since, date_from=args.date_from, date_to=args.date_to,
         sites=args.site, languages=args.language, unique_only=args.unique, crawl_id=args.crawl_id,
         versions="all" if args.all_versions else "latest",
     )
@@ -256,6 +268,9 @@ def cmd_articles(args: argparse.Namespace) -> int:
                 out.detach()
     if args.out:
         print(f"{n} records written to {args.out}", file=sys.stderr)
+    if n == 0:
+        print(f"crawler: no article record matched in {st.uri}", file=sys.stderr)
+        return EXIT_NOT_FOUND
     return 0
 
 
@@ -282,12 +297,30 @@ def _human(n: int | None) -> str:
 
 @_guard
 def cmd_stats(args: argparse.Namespace) -> int:
-    from crawler.reader import store_stats
+    from crawler.reader import list_runs, store_stats
 
-    stats = store_stats(args.store)
+    if args.plot and not args.plot.lower().endswith((".svg", ".png")):
+        return _error(f"--plot: {args.plot}: the file name must end in .svg or .png", EXIT_USAGE)
+    st = open_existing_store(args.store)
+    stats = store_stats(st)
+    empty = not stats["articles"]["total"] and not stats["runs"]["total"]
+    if empty:
+        print(f"crawler: the store {st.uri} holds no runs and no articles", file=sys.stderr)
+    if args.plot:
+        from crawler.charts import stats_svg, write_plot
+
+        try:
+            write_plot(stats_svg(stats, list_runs(st)), args.plot)
+        except ValueError as exc:
+            return _error(str(exc), EXIT_USAGE)
+        except OSError as exc:
+            return _error(f"--plot: cannot write {args.plot}: {exc.strerror or exc}", EXIT_USAGE)
+        print(f"plot written to {args.plot}", file=sys.stderr)
     if args.json:
         print(json.dumps(stats, indent=2, sort_keys=False))
-        return 0
+        return EXIT_NOT_FOUND if empty else 0
+    if empty:
+        return EXIT_NOT_FOUND
     from rich.table import Table
 
     console = _console()
@@ -326,40 +359,116 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 # --------------------------------------------------------------------------- show
+def capture_url(url: str) -> str:
+    """The URL as the crawl would have requested it: ``http://`` added when no scheme
+    is given, tracking parameters (``utm_*`` ...) dropped, canonical form."""
+    from crawler.discovery.urls import canonicalize_url, normalize_seed
+
+    try:
+        return canonicalize_url(normalize_seed(url))
+    except ValueError:
+        return url
+
+
+def decoded_body(block: bytes) -> bytes:
+    """The body of a captured HTTP response, de-chunked and content-decoded (gzip,
+    deflate, br, zstd) exactly as the crawl's middlewares decoded it."""
+    from crawler.replay.reprocess import decode_response, parse_http_response, raw_response
+
+    parsed = parse_http_response(block)
+    return decode_response(raw_response("http://capture/", block, parsed=parsed)).body
+
+
+def _tty_hint(head: bytes, body: bytes) -> str | None:
+    """Why ``body`` should not be written to a terminal (compressed or binary), or None."""
+    m = re.search(rb"(?im)^content-encoding:[ \t]*([^\r\n]+)", head)
+    coding = m.group(1).strip().decode("latin-1") if m else ""
+    if coding and coding.lower() != "identity":
+        return f"{coding}-encoded body ({len(body)} bytes)"
+    if b"\x00" in body[:8192]:
+        return f"binary body ({len(body)} bytes)"
+    return None
+
+
 @_guard
 def cmd_show(args: argparse.Namespace) -> int:
     from crawler.reader import show_capture
 
+    st = open_existing_store(args.store)
+    url = capture_url(args.url)
     try:
-        data = show_capture(args.store, args.url)
+        data = show_capture(st, url)
     except LookupError as exc:
-        return _error(str(exc), EXIT_NOT_FOUND)
+        if url == args.url.strip():
+            return _error(str(exc), EXIT_NOT_FOUND)
+        try:  # the URL as given, in case it was captured in another form
+            data = show_capture(st, args.url.strip())
+        except LookupError:
+            return _error(f"no capture of {args.url} (looked up as {url}) in {st.uri}", EXIT_NOT_FOUND)
+    end = data.find(b"\r\n\r\n")
+    head, body = (data[:end + 4], data[end + 4:]) if end >= 0 else (data, b"")
+    if args.decoded:
+        try:
+            body = decoded_body(data)
+        except Exception as exc:  # noqa: BLE001 - unparsable capture: say so, show the head
+            return _error(f"cannot decode the archived body: {exc}", EXIT_NOT_FOUND)
+    if args.headers and args.decoded:
+        out_bytes = head + body
+    elif args.headers:
+        out_bytes = head
+    elif args.decoded:
+        out_bytes = body
+    else:
+        out_bytes = data
+    hint = None
+    if sys.stdout.isatty() and (args.decoded or not args.headers):
+        hint = (f"binary body ({len(body)} bytes)" if b"\x00" in body[:8192] else None) if args.decoded \
+            else _tty_hint(head, body)
+    if hint:  # never a raw gzip body on a terminal
+        out_bytes = out_bytes[:len(out_bytes) - len(body)]
+        print(f"[{hint} not written to the terminal: use --decoded, or redirect to a file]",
+              file=sys.stderr)
     out = getattr(sys.stdout, "buffer", None)
     if out is None:
-        sys.stdout.write(data.decode("latin-1"))
+        sys.stdout.write(out_bytes.decode("latin-1"))
     else:
-        out.write(data)
+        out.write(out_bytes)
         out.flush()
     return 0
 
 
 # --------------------------------------------------------------------------- runs
+def run_kind(run: dict[str, Any]) -> str:
+    """``crawl``, ``reprocess``, ``offline``... (the manifest's ``kind``); a run the job
+    history knows but that wrote no manifest (skipped, failed early) was a crawl."""
+    kind = run.get("kind")
+    if kind:
+        return str(kind)
+    stats = run.get("stats") or {}
+    if any(str(k).startswith("offline/") for k in stats):
+        return "offline"
+    return "crawl"
+
+
 @_guard
 def cmd_runs(args: argparse.Namespace) -> int:
     from crawler.reader import list_runs
 
-    runs = list_runs(args.store)
+    st = open_existing_store(args.store)
+    runs = list_runs(st)
+    if not runs:
+        print(f"crawler: no runs in the store {st.uri}", file=sys.stderr)
     if args.json:
         print(json.dumps(runs, indent=2))
-        return 0
+        return 0 if runs else EXIT_NOT_FOUND
     from rich.table import Table
 
     console = _console()
     if not runs:
-        console.print("no runs in this store")
-        return 0
+        return EXIT_NOT_FOUND
     t = Table(title="runs")
-    for col, just in (("crawl id", "left"), ("status", "left"), ("started", "left"),
+    for col, just in (("crawl id", "left"), ("job", "left"), ("kind", "left"), ("status", "left"),
+                      ("started", "left"),
                       ("elapsed", "right"), ("pages", "right"), ("articles", "right"),
                       ("files", "right"), ("WARC", "right")):
         t.add_column(col, justify=just, no_wrap=col in ("crawl id", "started"))  # type: ignore[arg-type]
@@ -370,7 +479,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
         status = r.get("status") or "-"
         style = "green" if status == "finished" else "red"
         t.add_row(
-            str(r["crawl_id"]), f"[{style}]{status}[/{style}]", (r.get("started_at") or "-")[:19],
+            r["crawl_id"] or "-", r.get("job") or "-", run_kind(r), f"[{style}]{status}[/{style}]", (r.get("started_at") or "-")[:19],
             f"{elapsed:.0f}s" if isinstance(elapsed, (int, float)) else "-",
             "-" if pages is None else str(pages),
             "-" if r["records"] is None else str(r["records"]),

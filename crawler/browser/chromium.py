@@ -27,6 +27,8 @@ LAUNCH_ARGS = (
 VIEWPORT = {"width": 1280, "height": 800}
 #: Full-page screenshots are cut at this height (px): a 50,000 px page would make a huge PNG.
 DEFAULT_SCREENSHOT_MAX_HEIGHT = 10_000
+#: Seconds without a request in flight after which a scrolled page counts as settled.
+QUIET = 0.25
 
 
 class BrowserUnavailable(RuntimeError):
@@ -82,24 +84,46 @@ _SCROLL_JS = """async (maxHeight) => {
 }"""
 
 
-async def settle(page: Any, idle_wait: float, max_height: int = DEFAULT_SCREENSHOT_MAX_HEIGHT) -> None:
-    """After ``load``: wait for the network to be idle (at most ``idle_wait`` s), scroll the
+class NetworkTracker:
+    """Requests of a page in flight, to tell when its network has gone quiet (``QUIET`` s with
+    none in flight) -- Playwright's ``networkidle`` needs 500 ms and fires once per load.
+    Attach it before ``goto``."""
+
+    def __init__(self, page: Any):
+        self.inflight = 0
+        self.last = asyncio.get_running_loop().time()
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
+
+    def _started(self, _: Any) -> None:
+        self.inflight += 1
+        self.last = asyncio.get_running_loop().time()
+
+    def _ended(self, _: Any) -> None:
+        self.inflight = max(0, self.inflight - 1)
+        self.last = asyncio.get_running_loop().time()
+
+    async def quiet(self, timeout: float) -> bool:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            if self.inflight == 0 and loop.time() - self.last >= QUIET:
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+
+async def settle(page: Any, tracker: NetworkTracker, idle_wait: float,
+                 max_height: int = DEFAULT_SCREENSHOT_MAX_HEIGHT) -> None:
+    """After ``load``: wait for the network to go quiet (at most ``idle_wait`` s), scroll the
     page down and back (lazy images and infinite content start loading), wait again."""
-    await _network_idle(page, idle_wait)
+    await tracker.quiet(idle_wait)
     try:
         await asyncio.wait_for(page.evaluate(_SCROLL_JS, max_height), timeout=max(idle_wait, 1.0) * 2)
     except asyncio.TimeoutError:
         pass
-    await _network_idle(page, idle_wait)
-
-
-async def _network_idle(page: Any, seconds: float) -> None:
-    if seconds <= 0:
-        return
-    try:
-        await page.wait_for_load_state("networkidle", timeout=seconds * 1000)
-    except Exception:  # noqa: BLE001 - a page that keeps polling is settled enough
-        pass
+    await tracker.quiet(idle_wait)
 
 
 async def screenshot(page: Any, max_height: int = DEFAULT_SCREENSHOT_MAX_HEIGHT) -> bytes:

@@ -127,8 +127,10 @@ def _facts(url: str, tracking_params: tuple[str, ...]) -> tuple[str, str | None,
     return kind, canonical, (hash64(canonical) if canonical is not None else 0)
 
 
-def outlinks(response: Any, tracking_params: tuple[str, ...] = ()) -> list[Outlink]:
-    """The page's links (see the module docstring) from a Scrapy ``TextResponse``."""
+def outlinks(response: Any, tracking_params: tuple[str, ...] = (), root: Any = None) -> list[Outlink]:
+    """The page's links (see the module docstring) from a Scrapy ``TextResponse``; ``root``:
+    the page already parsed by lxml's HTML parser from the same text (the extraction
+    worker's tree), instead of parsing it again."""
     from scrapy.utils.response import get_base_url
 
     base_url = get_base_url(response)
@@ -140,7 +142,9 @@ def outlinks(response: Any, tracking_params: tuple[str, ...] = ()) -> list[Outli
         base_origin = None  # the last join needs the whole response URL
     seen: set[str] = set()
     out: list[Outlink] = []
-    for el in response.selector.root.iter(etree.Element):
+    if root is None:
+        root = response.selector.root
+    for el in root.iter(etree.Element):
         if _nons(el.tag) not in _TAGS:
             continue
         href = el.attrib.get("href")
@@ -171,11 +175,12 @@ def _response_class(path: str) -> type:
     return cls
 
 
-def outlinks_of_page(url: str, body: bytes, spec: LinkSpec) -> list[Outlink]:
-    """:func:`outlinks` of a page given as URL + body (in an extraction worker)."""
+def outlinks_of_page(url: str, body: bytes, spec: LinkSpec, root: Any = None) -> list[Outlink]:
+    """:func:`outlinks` of a page given as URL + body (in an extraction worker); ``root`` as
+    for :func:`outlinks`."""
     cls = _response_class(spec.response_class)
     response = cls(url=url, body=body, encoding=spec.encoding or "utf-8")
-    return outlinks(response, spec.tracking_params)
+    return outlinks(response, spec.tracking_params, root)
 
 
 def link_spec(response: Any, tracking_params: tuple[str, ...] = ()) -> LinkSpec:

@@ -27,6 +27,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.archive.archiver import METADATA_FIELDS
 from crawler.context import RunContext
+from crawler.outcome import CrawlOutcome, failure_reason
 from crawler.discovery.feeds import (
     discover_feed_links,
     looks_like_feed,
@@ -414,6 +415,10 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("discovery/feeds")
         depth = response.meta.get("link_depth", 0) + 1  # a feed entry is one hop
         for e in sorted(entries, key=lambda e: _timestamp(e.published), reverse=True):
+            if self.sitemap_since and e.published is not None and _as_utc(e.published) < self.sitemap_since:
+                # --since: entries dated before the window are not fetched (undated ones are)
+                self.crawler.stats.inc_value("discovery/feed_out_of_window")
+                continue
             req = self._request(e.url, response, "F", "feed", listed_priority(e.published), self.parse,
                                 depth=depth)
             if req is not None:
@@ -430,6 +435,9 @@ class NewsSpider(scrapy.Spider):
             return
         self.crawler.stats.inc_value("fetch/errors")
         url = getattr(request, "url", "?")
+        seed = request is not None and request.meta.get("source") == "seed"
+        if seed:  # said once at the end: one warning per failed seed, or the crawl's verdict
+            CrawlOutcome.of(self.crawler).seed_failed(request.meta.get("seed") or url, failure_reason(failure))
         response = getattr(failure.value, "response", None)
         if response is not None:  # HttpError: a 404 & co. is ordinary, archived, and counted
             self.crawler.stats.inc_value(f"fetch/errors/http_{response.status}")
@@ -437,7 +445,7 @@ class NewsSpider(scrapy.Spider):
             return
         name = type(failure.value).__name__
         self.crawler.stats.inc_value(f"fetch/errors/{name}")
-        if isinstance(failure.value, IgnoreRequest) and (
+        if seed or isinstance(failure.value, IgnoreRequest) and (
                 "robots.txt" in str(failure.value) or "--allow-private" in str(failure.value)):
             # robots.txt refusals are expected; the SSRF guard logs its own warning
             logger.info("not fetched: %s: %s", url, failure.getErrorMessage())
@@ -445,6 +453,12 @@ class NewsSpider(scrapy.Spider):
         logger.warning("fetch failed: %s: %s: %s", url, name, failure.getErrorMessage() or "no detail")
 
     # -- helpers -------------------------------------------------------------------
+    def note_fetched(self, url: str) -> None:
+        """``url`` was fetched and archived outside the frontier (by the browser, as a page
+        resource): it is not to be scheduled again this run."""
+        if is_http_url(url):
+            self._admitted.add(hash64(canonicalize_url(url, self.tracking_params)))
+
     def _in_scope(self, url: str, depth: int) -> tuple[bool, str]:
         return self.scope.in_scope(url, depth)
 
@@ -521,6 +535,10 @@ def page_hints(meta: dict[str, Any]) -> dict[str, Any]:
     (keys of ``request.meta``); empty values are left out.  Offline re-extraction
     rebuilds the same dict from the metadata record."""
     return {k: str(v) for k, v in meta.items() if v not in (None, "")}
+
+
+def _as_utc(dt: datetime) -> datetime:
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
 def _timestamp(date: datetime | None) -> float:

@@ -18,6 +18,8 @@ Note: query values keep w3lib's form (``?a`` becomes ``?a=``), and ``#!``
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from collections.abc import Iterable
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -28,6 +30,7 @@ __all__ = [
     "TRACKING_PREFIXES",
     "canonicalize_url",
     "is_http_url",
+    "normalize_seed",
 ]
 
 #: Exact (lower-case) names of tracking parameters that are always dropped.
@@ -80,6 +83,62 @@ def is_http_url(url: str) -> bool:
         return bool(urlsplit(u).hostname)
     except ValueError:  # e.g. invalid IPv6 literal / port
         return False
+
+
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*)://", re.IGNORECASE)
+#: ``http//host``, ``http:/host``, ``https:host``: a scheme with its ``://`` mistyped.
+_SCHEME_TYPO = re.compile(r"^(https?)(?::/?|//?)(?=[^/])(.+)$", re.IGNORECASE)
+_LABEL = re.compile(r"^(?!-)[a-z0-9_-]{1,63}(?<!-)$", re.IGNORECASE)
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return True
+    except ValueError:
+        pass
+    try:
+        ascii_host = host.rstrip(".").encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    return bool(ascii_host) and all(_LABEL.match(label) for label in ascii_host.split("."))
+
+
+def normalize_seed(text: str) -> str:
+    """A seed as given by a user -> an absolute http(s) URL; ``ValueError`` with a
+    one-line reason (and the likely fix) when it is not one.
+
+    ``news.example.com/`` gets ``http://``; ``http//host/`` is a mistyped scheme, not a
+    host called ``http`` (it would become ``http://http//host/``)."""
+    s = text.strip()
+    if not s:
+        raise ValueError("empty URL")
+    if any(c.isspace() for c in s):
+        raise ValueError("not a URL (contains spaces)")
+    m = _SCHEME.match(s)
+    added = False
+    if m:
+        scheme = m.group(1).lower()
+        if scheme not in _DEFAULT_PORTS:
+            raise ValueError(f"unsupported scheme '{scheme}' (only http:// and https:// are crawled)")
+    else:
+        typo = _SCHEME_TYPO.match(s)
+        if typo:
+            raise ValueError(f"not a URL (did you mean '{typo.group(1).lower()}://{typo.group(2)}'?)")
+        s, added = "http://" + s, True
+    try:
+        parts = urlsplit(s)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL ({exc})") from None
+    if not host:
+        raise ValueError("no host in the URL")
+    if not _valid_host(host):
+        raise ValueError(f"invalid host name {host!r}")
+    if added and "." not in host and host != "localhost" and ":" not in host:
+        raise ValueError("not a URL (expected e.g. https://news.example.com/)")
+    return s
 
 
 def _is_tracking(name: str, extra: frozenset[str]) -> bool:

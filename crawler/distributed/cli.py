@@ -54,7 +54,9 @@ def register(sub: Any) -> None:
     worker.add_argument("--store", metavar="URI", default="./archive",
                         help="store shared by the workers: s3://bucket/prefix, or a folder (default ./archive)")
     worker.add_argument("--name", metavar="NAME", help="worker name, unique among live workers (default HOST-PID)")
-    worker.add_argument("--max-pages", type=int, metavar="N", help="stop this worker after N pages")
+    worker.add_argument("--max-pages", type=int, metavar="N",
+                        help="the crawl's budget of fetches, shared by every worker (exact); "
+                             "-s CRAWLER_WORKER_MAX_PAGES=N stops this worker alone after N responses")
     worker.add_argument("--depth", type=int, metavar="N", help="max link hops from a seed")
     worker.add_argument("--allow-private", action="store_true",
                         help="allow private, loopback and link-local addresses")

@@ -11,6 +11,11 @@ scripts touch one slot)::
     newsarchiver:crawl:{J}:start_urls      scrapy-redis start-URL list: JSON {"url":..,"meta":{..}}
     newsarchiver:crawl:{J}:requests        the shared frontier: a sorted set, score -priority * 2**40 + push_seq
     newsarchiver:crawl:{J}:push_seq        sequence of pushes (FIFO among equal priorities)
+    newsarchiver:crawl:{J}:budget          fetches reserved so far (--max-pages is the crawl's budget)
+    newsarchiver:crawl:{J}:budget:max_pages   the crawl's --max-pages (set by the first worker given one)
+    newsarchiver:crawl:{J}:host_budget     hash host -> fetches reserved (CRAWLER_MAX_PAGES_PER_HOST)
+    newsarchiver:crawl:{J}:robots_paid     hash host -> 1 once that host's robots.txt fetch is reserved
+    newsarchiver:crawl:{J}:dropped_host_budget  requests dropped because their host's budget was spent
     newsarchiver:crawl:{J}:dupefilter      scrapy-redis request fingerprints
     newsarchiver:crawl:{J}:workers         hash worker name -> {index, host, pid, started_at}
     newsarchiver:crawl:{J}:hb:<worker>     heartbeat, expires after CRAWLER_WORKER_TIMEOUT
@@ -58,31 +63,63 @@ DEFAULT_JOB = "news"
 # re-queued while its first fetch was under way).  Only Scrapy's retries of a failed
 # fetch (meta.retry_times) may take a claimed URL again; re-queued requests give
 # their claim back (``_REQUEUE_LUA``).
+# Budgets are the crawl's, not a worker's: each request taken reserves one fetch of
+# ``--max-pages`` (ARGV[2]) and of its host's budget (ARGV[3]), plus one for the
+# host's robots.txt when it is the first request of the host (ARGV[4]: robots obeyed),
+# so the crawl never fetches more than the budget.  Returns {field, request}, false
+# (nothing to take now) or {'', 'budget'} (the budget is spent).
 _POP_LUA = """
-for _ = 1, 100 do
-  local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  if #r == 0 then return false end
-  redis.call('ZREM', KEYS[1], r[1])
-  local ok, req = pcall(cjson.decode, r[1])
-  local claim = nil
+local max_pages = tonumber(redis.call('GET', KEYS[12]) or ARGV[2])
+local max_host = tonumber(ARGV[3])
+local obey = ARGV[4] == '1'
+local used = tonumber(redis.call('GET', KEYS[8]) or '0')
+if max_pages > 0 and used >= max_pages then return {'', 'budget'} end
+local entries = redis.call('ZRANGE', KEYS[1], 0, 99, 'WITHSCORES')
+for i = 1, #entries, 2 do
+  local member, score = entries[i], entries[i + 1]
+  local ok, req = pcall(cjson.decode, member)
+  local claim, host = nil, nil
   local retry = false
   if ok and type(req) == 'table' and type(req['url']) == 'string' then
     claim = (req['method'] or 'GET') .. ' ' .. req['url']
+    host = string.lower(string.match(req['url'], '^[%w+.-]+://([^/?#]+)') or '')
     retry = type(req['meta']) == 'table' and (tonumber(req['meta']['retry_times']) or 0) > 0
   end
-  local fresh = true
-  if claim then fresh = redis.call('SADD', KEYS[6], claim) == 1 end
-  if fresh or retry then
+  local take = true
+  if claim and not retry and redis.call('SISMEMBER', KEYS[6], claim) == 1 then
+    redis.call('ZREM', KEYS[1], member)
+    redis.call('INCR', KEYS[7])
+    redis.call('INCR', KEYS[4])
+    take = false
+  end
+  local cost = 1
+  if take and host and obey and redis.call('HEXISTS', KEYS[10], host) == 0 then cost = 2 end
+  if take and host and max_host > 0 then
+    local done = tonumber(redis.call('HGET', KEYS[9], host) or '0')
+    if done >= max_host then
+      redis.call('ZREM', KEYS[1], member)
+      redis.call('INCR', KEYS[11])
+      take = false
+    elseif done + cost > max_host then
+      take = false
+    end
+  end
+  if take and max_pages > 0 and used + cost > max_pages then take = false end
+  if take then
+    redis.call('ZREM', KEYS[1], member)
+    if claim then redis.call('SADD', KEYS[6], claim) end
+    if cost == 2 then redis.call('HSET', KEYS[10], host, '1') end
+    redis.call('INCRBY', KEYS[8], cost)
+    if host then redis.call('HINCRBY', KEYS[9], host, cost) end
     local n = redis.call('INCR', KEYS[3])
-    local field = n .. ':' .. r[2]
-    redis.call('HSET', KEYS[2], field, r[1])
+    local field = n .. ':' .. score
+    redis.call('HSET', KEYS[2], field, member)
     redis.call('INCR', KEYS[4])
     redis.call('HSET', KEYS[5], ARGV[1], '0')
-    return {field, r[1]}
+    return {field, member}
   end
-  redis.call('INCR', KEYS[7])
-  redis.call('INCR', KEYS[4])
 end
+if max_pages > 0 and #entries > 0 and used + 1 >= max_pages then return {'', 'budget'} end
 return false
 """
 
@@ -140,7 +177,8 @@ class Keys:
         for name in ("crawl_id", "started_at", "seeded", "seeds", "domains", "start_urls", "requests",
                      "dupefilter", "workers", "worker_seq", "idle", "inflight_seq", "epoch", "files",
                      "parts", "closed", "requeued", "finished", "merge", "dead", "claimed", "dropped",
-                     "robots", "robots_lock", "push_seq"):
+                     "robots", "robots_lock", "push_seq", "budget", "host_budget", "robots_paid",
+                     "dropped_host_budget"):
             setattr(self, name, f"{p}:{name}")
 
     def hb(self, worker: str) -> str:
@@ -155,7 +193,8 @@ class Keys:
                 self.requests, self.dupefilter, self.workers, self.worker_seq, self.idle,
                 self.inflight_seq, self.epoch, self.files, self.parts, self.closed, self.requeued,
                 self.finished, self.dead, self.claimed, self.dropped, self.robots,
-                self.robots_lock, self.push_seq]
+                self.robots_lock, self.push_seq, self.budget, self.host_budget, self.robots_paid,
+                self.dropped_host_budget, f"{self.budget}:max_pages"]
         for w in workers:
             keys += [self.hb(w), self.inflight(w)]
         return keys
@@ -190,6 +229,11 @@ class Coordinator:
         self._quiet_since: float | None = None
         self._quiet_epoch: bytes | None = None
         self.crawl_id: str | None = None
+        #: the crawl's budgets (0 = unlimited), enforced in the pop script
+        self.max_pages = 0
+        self.max_pages_per_host = 0
+        self.obey_robots = True
+        self.budget_spent = False
 
     @classmethod
     def from_settings(cls, settings: Any) -> Coordinator:
@@ -203,7 +247,10 @@ class Coordinator:
                     heartbeat=settings.getfloat("CRAWLER_WORKER_HEARTBEAT", 1.0),
                     timeout=settings.getfloat("CRAWLER_WORKER_TIMEOUT", 15.0),
                     grace=settings.getfloat("CRAWLER_WORKER_IDLE_GRACE", 2.0))
+        coord.obey_robots = settings.getbool("ROBOTSTXT_OBEY", True)
         coord.crawl_id = coord.claim_crawl_id(settings.get("CRAWLER_CRAWL_ID"))
+        coord.max_pages = coord.crawl_budget("max_pages", settings.getint("CRAWLER_MAX_PAGES", 0))
+        coord.max_pages_per_host = max(settings.getint("CRAWLER_MAX_PAGES_PER_HOST", 0), 0)
         if coord.index is None:
             coord.register()
         return coord
@@ -349,14 +396,40 @@ class Coordinator:
 
     def pop(self, queue_key: str) -> tuple[str, bytes] | None:
         res = self._pop(keys=[queue_key, self.keys.inflight(self.worker), self.keys.inflight_seq,
-                              self.keys.epoch, self.keys.idle, self.keys.claimed, self.keys.dropped],
-                        args=[self.worker])
+                              self.keys.epoch, self.keys.idle, self.keys.claimed, self.keys.dropped,
+                              self.keys.budget, self.keys.host_budget, self.keys.robots_paid,
+                              self.keys.dropped_host_budget, f"{self.keys.budget}:max_pages"],
+                        args=[self.worker, self.max_pages, self.max_pages_per_host, int(self.obey_robots)])
+        if res and not res[0]:
+            self.budget_spent = True
+            return None
         if not res:
             return None
         return res[0].decode(), res[1]
 
     def done(self, field: str) -> None:
         self.client.hdel(self.keys.inflight(self.worker), field)
+
+    def crawl_budget(self, name: str, mine: int) -> int:
+        """The crawl's budget ``name``: the first worker that gives one sets it for the
+        crawl (workers given none, or another, follow it)."""
+        key = f"{self.keys.budget}:{name}"
+        if mine and mine > 0:
+            self.client.set(key, int(mine), nx=True)
+        value = self.client.get(key)
+        if value is not None and mine and int(value) != mine:
+            logger.warning("crawl %s has the budget %s=%s; this worker's %s is ignored",
+                           self.crawl_id, name, int(value), mine)
+        return int(value) if value is not None else 0
+
+    def budget_used(self) -> int:
+        """Fetches reserved against the crawl's budget so far (robots.txt included)."""
+        return int(self.client.get(self.keys.budget) or 0)
+
+    def end_by_budget(self) -> None:
+        """The budget is spent: the crawl is complete (every worker ends "finished")."""
+        self.budget_spent = True
+        self.client.set(self.keys.finished, "1")
 
     def dropped(self) -> int:
         """Queued copies of already-claimed URLs dropped at pop (crawl total)."""

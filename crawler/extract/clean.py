@@ -20,6 +20,7 @@ removed; inside the article body only short or link-dense elements are removed.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 
 from lxml import etree
@@ -37,6 +38,8 @@ LABEL_TAGS = frozenset(
 #: tags that the class/id token rules may remove
 TOKEN_TAGS = frozenset({"div", "section", "aside", "nav", "ul", "ol", "form", "footer", "p", "span", "li", "iframe", "ins", "button", "dl", "table", "figure", "header"})
 _ALWAYS_BP_TAGS = frozenset({"form", "button", "input", "select", "textarea", "iframe", "script", "style", "noscript", "nav", "svg", "hr", "br", "img", "picture", "link", "meta", "template", "ins"})
+_LINK_PARAGRAPH_TAGS = frozenset({"p", "h2", "h3", "h4", "h5", "h6"})
+_COOKIE_TAGS = frozenset({"div", "section", "aside", "p", "dialog", "footer"})
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "title", "meta", "link", "html", "body", "svg", "path"})
 
 # --- class / id / role tokens ----------------------------------------------------------------
@@ -63,10 +66,10 @@ _SPLIT_RE = re.compile(r"[^a-z0-9]+")
 _TOKEN_ATTRS = ("class", "id", "role", "data-component", "data-module", "aria-label")
 
 
-def _tokens(el: HtmlElement) -> list[str]:
+def _tokens_of(values: tuple[str | None, ...]) -> list[str]:
+    """Tokens of the ``_TOKEN_ATTRS`` values of an element, in that order."""
     out: list[str] = []
-    for attr in _TOKEN_ATTRS:
-        value = el.get(attr)
+    for attr, value in zip(_TOKEN_ATTRS, values):
         if not value or len(value) > 300:
             continue
         if attr == "aria-label":
@@ -82,6 +85,10 @@ def _tokens(el: HtmlElement) -> list[str]:
     return out
 
 
+def _tokens(el: HtmlElement) -> list[str]:
+    return _tokens_of(tuple(el.get(a) for a in _TOKEN_ATTRS))
+
+
 def _gate_prefixes() -> tuple[str, ...]:
     # every token starts with one of these prefixes: a cheap pre-check before tokenising
     return tuple(sorted({tok[:3] for toks in _TOKEN_GROUPS.values() for tok in toks if len(tok) >= 3}
@@ -89,11 +96,25 @@ def _gate_prefixes() -> tuple[str, ...]:
 
 
 _GATE_PREFIXES = _gate_prefixes()
+_GATE_RE = re.compile("|".join(re.escape(p) for p in _GATE_PREFIXES))
 
 
 def _gate(attrs: str) -> bool:
-    low = P.fold_case(attrs)
-    return any(p in low for p in _GATE_PREFIXES)
+    return _GATE_RE.search(P.fold_case(attrs)) is not None
+
+
+@lru_cache(maxsize=16384)
+def _group_of_values(values: tuple[str | None, ...]) -> str | None:
+    """The token group named by one element's ``_TOKEN_ATTRS`` values (pure: the same class
+    strings recur on every page of a site, so this is memoised)."""
+    attrs = " ".join(v for v in values if v)
+    if not attrs or not _gate(attrs):
+        return None
+    for tok in _tokens_of(values):
+        grp = _TOKEN_TO_GROUP.get(tok)
+        if grp:
+            return grp
+    return None
 
 
 def token_group(el: HtmlElement, cache: dict | None = None) -> str | None:
@@ -106,13 +127,9 @@ def token_group(el: HtmlElement, cache: dict | None = None) -> str | None:
             return cache[el]
         except KeyError:
             pass
-    grp = None
-    attrs = " ".join(v for v in (el.get(a) for a in _TOKEN_ATTRS) if v)
-    if attrs and _gate(attrs):
-        for tok in _tokens(el):
-            grp = _TOKEN_TO_GROUP.get(tok)
-            if grp:
-                break
+    get = el.get
+    values = (get("class"), get("id"), get("role"), get("data-component"), get("data-module"), get("aria-label"))
+    grp = _group_of_values(values) if any(values) else None
     if cache is not None:
         cache[el] = grp
     return grp
@@ -128,15 +145,44 @@ def text_of(el: HtmlElement, limit: int | None = None) -> str | None:
         return None if limit is not None and len(text) > limit else text
     parts: list[str] = []
     size = 0
+    check = limit * 3 + 200 if limit is not None else None
     for t in el.itertext():
         parts.append(t)
         size += len(t)
-        if limit is not None and size > limit * 3 + 200:
-            break
+        if check is not None and size > check:
+            # long already? (markup indentation makes raw text much longer than the text)
+            if len(" ".join("".join(parts).split())) > limit:
+                return None
+            check = size * 2
     text = " ".join("".join(parts).split())
     if limit is not None and len(text) > limit:
         return None
     return text
+
+
+def nonspace(s: str | None) -> int:
+    """Characters of ``s`` other than whitespace."""
+    return len("".join(s.split())) if s else 0
+
+
+def nonspace_counts(elements: list[HtmlElement]) -> dict[HtmlElement, int]:
+    """Characters other than whitespace in the text of each element (its tail excluded), for
+    ``elements`` given in document order: one pass, bottom up.  A lower bound of the length
+    of :func:`text_of`, so an element over a limit is known to be without reading its text."""
+    counts: dict[HtmlElement, int] = {}
+    get = counts.get
+    for el in reversed(elements):
+        t = el.text
+        n = len("".join(t.split())) if t else 0
+        for ch in el:
+            c = get(ch)
+            if c:
+                n += c
+            t = ch.tail
+            if t and not t.isspace():
+                n += len("".join(t.split()))
+        counts[el] = n
+    return counts
 
 
 def _len_text(el: HtmlElement) -> int:
@@ -357,6 +403,12 @@ def _only_boilerplate_besides(parent: HtmlElement, node: HtmlElement, cat: str, 
 class _Cleaner:
     def __init__(self, root: HtmlElement) -> None:
         self.root = root
+        #: every element, in document order (comments and PIs are not elements)
+        self.elements = list(root.iter(etree.Element))
+        #: element -> characters of its text other than whitespace, kept up to date by ``drop``
+        self.counts = nonspace_counts(self.elements)
+        #: element -> its text (``text_of``), while no element has been dropped since
+        self._texts: dict[HtmlElement, str] = {}
         #: element -> token group (attributes do not change while cleaning)
         self.groups: dict[HtmlElement, str | None] = {}
         self.guard = _Guard(root, self.groups)
@@ -365,9 +417,29 @@ class _Cleaner:
         self.cookie_words = P.may_mention_cookies(
             etree.tostring(root, method="text", encoding="unicode", with_tail=False) or "")
 
+    def text(self, el: HtmlElement, limit: int | None = None) -> str | None:
+        """``text_of(el, limit)``, without reading the text of an element known to be longer."""
+        count = self.counts.get(el)
+        if count is None:
+            return text_of(el, limit)
+        if limit is not None and count > limit:
+            return None
+        text = self._texts.get(el)
+        if text is None:
+            text = self._texts[el] = text_of(el)
+        return None if limit is not None and len(text) > limit else text
+
     def drop(self, el: HtmlElement) -> None:
         if self.guard.is_protected(el) or el is self.root:
             return
+        count = self.counts.get(el, 0)
+        if count and el.getparent() is not None:
+            anc = el.getparent()
+            while anc is not None:
+                if anc in self.counts:
+                    self.counts[anc] -= count
+                anc = anc.getparent()
+        self._texts.clear()
         _remove(el)
         self.guard.removed(el)
         self.removed += 1
@@ -379,7 +451,7 @@ class _Cleaner:
         grp = token_group(el, self.groups)
         if grp is None:
             return False
-        text = text_of(el, 1500)
+        text = self.text(el, 1500)
         if grp == "nav" and el.tag in ("li", "p", "span"):
             return False
         if self.guard.inside_container(el):
@@ -399,11 +471,11 @@ class _Cleaner:
     def structure_rule(self, el: HtmlElement) -> bool:
         tag = el.tag
         if tag == "form":
-            if text_of(el, 2000) is not None or el.find(".//textarea") is not None:
+            if self.text(el, 2000) is not None or el.find(".//textarea") is not None:
                 self.drop(el)
                 return True
             return False
-        if tag in ("ul", "ol", "div", "nav", "p", "span", "section", "aside", "footer") and text_of(el, 250) is not None:
+        if tag in ("ul", "ol", "div", "nav", "p", "span", "section", "aside", "footer") and self.text(el, 250) is not None:
             links = [a.get("href") or "" for a in el.iter("a")]
             if len(links) >= 2:
                 shares = sum(1 for h in links if P.is_share_href(h))
@@ -413,8 +485,8 @@ class _Cleaner:
                         parent = node.getparent()
                         if parent is None or self.guard.is_protected(parent):
                             break
-                        other = (text_of(parent, 260) or "x" * 300)
-                        if len(other) - len(text_of(node) or "") > 60:
+                        other = (self.text(parent, 260) or "x" * 300)
+                        if len(other) - len(self.text(node) or "") > 60:
                             break
                         node = parent
                     self.drop(node)
@@ -427,7 +499,7 @@ class _Cleaner:
         if tag not in LABEL_TAGS:
             return False
         limit = 220 if tag in HEADING_TAGS else 120
-        text = text_of(el, limit)
+        text = self.text(el, limit)
         if not text:
             return False
         if P.is_ad_label(text):
@@ -462,7 +534,7 @@ class _Cleaner:
             parent = node.getparent()
             if parent is None or self.guard.is_protected(parent) or parent.tag in ("body", "html", "article", "main"):
                 break
-            ptext = text_of(parent, len(text) + 20)
+            ptext = self.text(parent, len(text) + 20)
             if ptext is None or ptext != text:
                 break
             node = parent
@@ -489,7 +561,7 @@ class _Cleaner:
                 ended = False
                 break
             if (cat == P.RELATED and sib.tag in HEADING_TAGS
-                    and P.heading_category(text_of(sib, 220) or "") == P.COMMENTS):
+                    and P.heading_category(self.text(sib, 220) or "") == P.COMMENTS):
                 # Short prose wedged between a related-posts block and a comment-form
                 # heading (the comments of a class-less theme) belongs to the comments;
                 # the heading itself is handled by its own rule.
@@ -526,12 +598,12 @@ class _Cleaner:
 
     # a paragraph/heading that is nothing but a link: a pointer to another story or an app/promo link
     def link_paragraph_rule(self, el: HtmlElement) -> bool:
-        if el.tag not in ("p", "h2", "h3", "h4", "h5", "h6"):
+        if el.tag not in _LINK_PARAGRAPH_TAGS:
             return False
         links = [a for a in el.iter("a") if (a.get("href") or "").strip() and not (a.get("href") or "").startswith("#")]
         if not links:
             return False
-        text = text_of(el, 200)
+        text = self.text(el, 200)
         if not text or len(text.split()) < 3:
             return False
         if link_density(el) < 0.9:
@@ -554,7 +626,7 @@ class _Cleaner:
             for _ in range(4):
                 if node is None or self.guard.is_protected(node) or node.tag in ("body", "html"):
                     break
-                text = text_of(node, 700)
+                text = self.text(node, 700)
                 if text is None:
                     break
                 if node.tag in ("div", "section", "aside", "footer") and any(
@@ -567,9 +639,9 @@ class _Cleaner:
 
     # cookie banners outside the article body
     def cookie_rule(self, el: HtmlElement) -> bool:
-        if not self.cookie_words or el.tag not in ("div", "section", "aside", "p", "dialog", "footer"):
+        if not self.cookie_words or el.tag not in _COOKIE_TAGS:
             return False
-        text = text_of(el, 800)
+        text = self.text(el, 800)
         if not text or len(text) < 20 or not P.COOKIE_TEXT_RE.search(text):
             return False
         if self.guard.inside_container(el):
@@ -583,40 +655,72 @@ class _Cleaner:
             parent = node.getparent()
             if parent is None or self.guard.is_protected(parent):
                 break
-            ptext = text_of(parent, 900)
+            ptext = self.text(parent, 900)
             if ptext is None or len(ptext) - len(text) > 80:
                 break
             node = parent
         self.drop(node)
         return True
 
+    def _share_zone(self) -> set[HtmlElement]:
+        """Elements holding two or more share-bar links (the only ones the share-bar part
+        of ``structure_rule`` can remove); computed once: removals only shrink it."""
+        seen: dict[HtmlElement, int] = {}
+        for a in self.root.iter("a"):
+            if P.is_share_href(a.get("href") or ""):
+                anc = a.getparent()
+                while anc is not None:
+                    seen[anc] = seen.get(anc, 0) + 1
+                    anc = anc.getparent()
+        return {el for el, n in seen.items() if n >= 2}
+
     def run(self) -> int:
+        """Every rule, element by element in document order; the first that removes the
+        element ends its turn.  Each rule is only called for the elements it can act on
+        (by tag, attributes, text length known from ``counts``)."""
         self.bio_prepass()
-        elements = [el for el in self.root.iter() if _is_element(el)]
-        for el in elements:
-            if el.tag in _SKIP_TAGS:
+        share_zone = self._share_zone()
+        protected, gone, counts = self.guard.protected, self.guard.gone, self.counts
+        cookie_words = self.cookie_words
+        for el in self.elements:
+            tag = el.tag
+            if tag in _SKIP_TAGS or el in protected or el in gone:
                 continue
-            if self.guard.is_protected(el):
+            if tag in TOKEN_TAGS and self.token_rule(el):
                 continue
-            if not self.guard.attached(el):
+            if (tag == "form" or el in share_zone) and self.structure_rule(el):
                 continue
-            if self.token_rule(el):
+            count = counts[el]
+            if tag in LABEL_TAGS and count <= (220 if tag in HEADING_TAGS else 120) and self.label_rule(el):
                 continue
-            if self.structure_rule(el):
+            if (el.get("style") is not None or el.get("hidden") is not None) and self.hidden_rule(el):
                 continue
-            if self.label_rule(el):
+            if tag in _LINK_PARAGRAPH_TAGS and count <= 200 and self.link_paragraph_rule(el):
                 continue
-            if self.hidden_rule(el):
-                continue
-            if self.link_paragraph_rule(el):
-                continue
-            self.cookie_rule(el)
+            if cookie_words and tag in _COOKIE_TAGS and count <= 800:
+                self.cookie_rule(el)
         return self.removed
 
 
 def preclean(root: HtmlElement) -> int:
     """Remove boilerplate blocks from ``root`` in place; returns the number of removals."""
     return _Cleaner(root).run()
+
+
+_NON_TEXT_TAGS = ("script", "style", "noscript", "template")
+
+
+def preclean_measured(root: HtmlElement) -> int:
+    """:func:`preclean`, then the characters other than whitespace of the text left on the
+    page (scripts, styles, noscript and templates excluded), from the counts the cleaner
+    keeps anyway."""
+    cleaner = _Cleaner(root)
+    cleaner.run()
+    counts = cleaner.counts
+    total = counts.get(root, 0)
+    for el in root.iter(*_NON_TEXT_TAGS):
+        total -= counts.get(el, 0)
+    return max(total, 0)
 
 
 # --- post-cleaning of extracted text ---------------------------------------------------------------

@@ -20,7 +20,7 @@ from __future__ import annotations
 import codecs
 import re
 
-__all__ = ["DecodeError", "decode_body", "media_type", "sniff_not_html"]
+__all__ = ["DecodeError", "decode_body", "media_type", "normalise_encoding", "sniff_not_html"]
 
 
 class DecodeError(ValueError):
@@ -175,6 +175,11 @@ def _normalise(label: str | None) -> str | None:
     except LookupError:
         return None
     return _REMAP.get(name, name)
+
+
+def normalise_encoding(label: str | None) -> str | None:
+    """The codec name :func:`decode_body` reports for an encoding label (None if unknown)."""
+    return _normalise(label)
 
 
 def _meta_charset(body: bytes) -> str | None:

@@ -20,11 +20,12 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlsplit
 
+from lxml.etree import XPath
 from lxml.html import HtmlElement
 
 from .metadata import LISTING_TYPES, TEXT_ARTICLE_TYPES, PageMeta
 
-__all__ = ["ListingSignals", "classify_url", "gather_signals", "is_listing"]
+__all__ = ["ListingSignals", "TreeFacts", "classify_url", "gather_signals", "is_listing", "tree_facts"]
 
 LISTING_SEGMENTS = frozenset(
     {
@@ -40,7 +41,10 @@ LISTING_SEGMENTS = frozenset(
 PAGINATION_SEGMENTS = frozenset({"page", "seite", "pagina", "página", "pag", "p", "pg"})
 PAGINATION_PARAMS = frozenset({"page", "paged", "pg", "seite", "pagina", "start", "offset", "pagenum", "page_num"})
 SEARCH_PARAMS = frozenset({"s", "q", "query", "search", "keyword", "keywords", "term"})
-ARTICLE_PARAMS = frozenset({"p", "id", "article", "story", "storyid", "articleid", "post", "newsid", "item", "nid", "aid", "sid"})
+ARTICLE_PARAMS = frozenset({"p", "id", "idx", "no", "article", "story", "storyid", "articleid", "post", "newsid", "item", "nid", "aid", "sid",
+                            "docid", "seq", "num", "artid", "postid", "contentid", "entryid"})
+#: a query parameter naming one document: ``idx=8576``, ``article_id=123``, ``newsNo=...``, ``ntt_id=...``
+_ID_PARAM_RE = re.compile(r"(?:^|[_\-.])(?:id|idx|no|seq|num|key)$|(?<=[a-z])(?:id|idx|no|seq)$", re.I)
 _INDEX_FILES = frozenset({"index.html", "index.htm", "index.php", "index.asp", "index.aspx", "default.aspx", "home", "home.html", "start", "startseite", "accueil", "inicio", "portada"})
 
 #: below this share of link text in the extracted content a page is not a link list
@@ -63,12 +67,16 @@ def classify_url(url: str) -> str | None:
     parts = urlsplit(url)
     segs = [s for s in parts.path.lower().split("/") if s]
     query = {k.lower(): v for k, v in parse_qsl(parts.query, keep_blank_values=True)}
-    has_article_param = any(k in ARTICLE_PARAMS and v for k, v in query.items())
+    has_article_param = any(v and (k in ARTICLE_PARAMS or (_ID_PARAM_RE.search(k) and any(ch.isdigit() for ch in v)))
+                            for k, v in query.items() if k not in PAGINATION_PARAMS)
     if any(k in SEARCH_PARAMS for k in query) and not has_article_param:
         return "listing"
-    for k, v in query.items():
-        if k in PAGINATION_PARAMS and v.isdigit():
-            return "pagination"
+    if not has_article_param:
+        # the id of one document outweighs the page number (a comment page, or the page of the
+        # list the reader came from: ``news_view.html?idx=8576&page=1``); page 1 is no later page
+        for k, v in query.items():
+            if k in PAGINATION_PARAMS and v.isdigit() and int(v) > 1:
+                return "pagination"
     if not segs or (len(segs) == 1 and segs[0] in _INDEX_FILES):
         return None if has_article_param else "root"
     if len(segs) >= 2 and segs[-2] in PAGINATION_SEGMENTS and segs[-1].isdigit():
@@ -98,12 +106,20 @@ class ListingSignals:
     link_share: float
     teasers: int
     words: int
+    #: the markup of one article: a single <h1> with a <time> or a byline of its own
+    page_struct: bool = False
 
     def describe(self) -> str:
         return (
             f"url={self.url_kind} article_struct={self.article_struct} listing_struct={self.listing_struct} "
-            f"hint_article={self.hint_article} link_share={self.link_share:.2f} teasers={self.teasers} words={self.words}"
+            f"hint_article={self.hint_article} page_struct={self.page_struct} link_share={self.link_share:.2f} "
+            f"teasers={self.teasers} words={self.words}"
         )
+
+    @property
+    def article_evidence(self) -> bool:
+        """Anything on the page itself or in how it was found saying "one article"."""
+        return self.article_struct or self.hint_article or self.page_struct
 
 
 def _norm(text: str) -> str:
@@ -149,7 +165,40 @@ def _teaser_count(tree: HtmlElement) -> int:
     return max(headline_links, articles)
 
 
-def gather_signals(tree: HtmlElement, meta: PageMeta, blocks: list[str], words: int, hints: dict, url: str) -> ListingSignals:
+@dataclass
+class TreeFacts:
+    """What the listing test needs from the page as fetched (before any cleaning)."""
+
+    anchors: set[str]
+    teasers: int
+    page_struct: bool = False
+
+
+_H1_COUNT = XPath("count(//h1)")
+_TIME_COUNT = XPath("count(//time | //*[@itemprop='datePublished'])")
+_BYLINE_COUNT = XPath(
+    "count(//*[contains(concat(' ', normalize-space(@rel), ' '), ' author ') or @itemprop='author'"
+    " or contains(translate(@class, 'BYLINE', 'byline'), 'byline')])"
+)
+
+
+def _page_struct(tree: HtmlElement) -> bool:
+    """One <h1> and one or two dates (<time>, itemprop=datePublished) or one to three
+    bylines (rel=author, itemprop=author, class *byline*): the markup of a single article.
+    A listing dates and credits each of its teasers."""
+    if _H1_COUNT(tree) != 1:
+        return False
+    return 1 <= _TIME_COUNT(tree) <= 2 or 1 <= _BYLINE_COUNT(tree) <= 3
+
+
+def tree_facts(tree: HtmlElement) -> TreeFacts:
+    return TreeFacts(_anchor_texts(tree), _teaser_count(tree), _page_struct(tree))
+
+
+def gather_signals(tree: HtmlElement | TreeFacts, meta: PageMeta, blocks: list[str], words: int, hints: dict,
+                   url: str) -> ListingSignals:
+    """The listing signals of a page; ``tree`` is the page as fetched, or its :func:`tree_facts`."""
+    facts = tree if isinstance(tree, TreeFacts) else tree_facts(tree)
     types = {t.lower() for t in meta.jsonld_types}
     article_struct = bool(types & TEXT_ARTICLE_TYPES) or (meta.og_type or "") in ("article", "newsarticle", "news", "blog_post", "blogposting")
     listing_struct = bool(types & LISTING_TYPES) and not (types & TEXT_ARTICLE_TYPES)
@@ -157,7 +206,7 @@ def gather_signals(tree: HtmlElement, meta: PageMeta, blocks: list[str], words: 
     # captures made before the frontier's sources were unified) or in a feed
     hint_article = (str(hints.get("source") or "").lower() in ("news-sitemap", "feed")
                     or bool(hints.get("news_published") or hints.get("news_title")))
-    anchors = _anchor_texts(tree)
+    anchors = facts.anchors
     total = 0
     linked = 0
     for block in blocks:
@@ -175,18 +224,22 @@ def gather_signals(tree: HtmlElement, meta: PageMeta, blocks: list[str], words: 
         hint_article=hint_article,
         url_kind=classify_url(url),
         link_share=link_share,
-        teasers=_teaser_count(tree),
+        teasers=facts.teasers,
         words=words,
+        page_struct=facts.page_struct,
     )
 
 
 def is_listing(s: ListingSignals) -> bool:
+    """Page structure first, URL shape last: structured data, discovery hints and the
+    markup of one article outweigh what the URL suggests (a page number or a section-like
+    path); only a page that is mostly links is a listing whatever it claims."""
     if s.url_kind == "root" and not s.article_struct:
         return True
     if s.words > 0 and s.link_share >= LINK_SHARE_LISTING:
         return True
-    if s.article_struct or s.hint_article:
-        if s.url_kind == "pagination" and not s.article_struct:
+    if s.article_evidence:
+        if s.url_kind == "pagination" and not (s.article_struct or s.page_struct):
             return True
         if s.teasers >= 10 and s.link_share >= 0.35:
             return True
@@ -196,6 +249,9 @@ def is_listing(s: ListingSignals) -> bool:
     if s.link_share >= 0.4:
         return True
     if s.teasers >= 6 and s.link_share >= 0.25:
+        return True
+    if s.teasers >= 6 and s.words < 20 * s.teasers:
+        # teaser summaries: the cleaning took the linked headlines out of the text
         return True
     if s.url_kind == "section" and (s.teasers >= 4 or s.link_share >= 0.3):
         return True

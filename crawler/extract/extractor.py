@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from copy import copy, deepcopy
+from copy import copy
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -34,13 +34,18 @@ from . import clean, detect
 from .decode import DecodeError, decode_body, sniff_not_html
 from .metadata import collect_metadata, site_of
 
-__all__ = ["EXTRACTOR_VERSION", "MIN_WORDS", "ExtractResult", "extract_page", "count_words", "text_digest"]
+__all__ = ["EXTRACTOR_VERSION", "MIN_WORDS", "MIN_WORDS_STRUCTURED", "ExtractResult", "extract_page", "count_words", "text_digest", "warm_up", "ParsedPage", "parse_page"]
 
 #: Bump whenever the output for the same input could change.
-EXTRACTOR_VERSION = "1.2.0"
+EXTRACTOR_VERSION = "1.3.0"
 
 #: Pages with fewer words of cleaned text are not archived as articles (kind="too_short").
 MIN_WORDS = 60
+
+#: ... unless the page has the structure of an article (JSON-LD article type, og:type
+#: article, a single <h1> with its date or byline, or a news sitemap/feed found it): news
+#: briefs of 40 to 60 words are articles.
+MIN_WORDS_STRUCTURED = 40
 
 #: Below this many words the text is too short for statistical language identification;
 #: the HTML ``lang`` attribute is used instead.
@@ -170,17 +175,6 @@ def _extract_blocks(tree: lxml.html.HtmlElement, url: str, fast: bool = False) -
     return blocks, body
 
 
-_NON_TEXT_TAGS = ("script", "style", "noscript", "template")
-
-
-def _page_text_chars(tree: lxml.html.HtmlElement) -> int:
-    """Characters of visible-ish text in ``tree`` (whitespace collapsed, scripts and styles out)."""
-    total = len(" ".join(etree.tostring(tree, method="text", encoding="unicode", with_tail=False).split()))
-    for el in tree.iter(*_NON_TEXT_TAGS):
-        total -= len(" ".join("".join(el.itertext()).split()))
-    return max(total, 0)
-
-
 def _fast_pass_is_final(blocks: list[str], body: Any, page_chars: int) -> bool:
     """Would trafilatura's fallbacks (readability, justext) leave this fast-mode result alone?
 
@@ -189,8 +183,9 @@ def _fast_pass_is_final(blocks: list[str], body: Any, page_chars: int) -> bool:
     twice as long, or under ``MIN_EXTRACTED_SIZE``), has no paragraph text, is dominated by
     tables, or still holds page furniture (its "unclean" test); a short result covering
     little of the page also triggers a recall retry with justext.  When none of that can
-    happen -- the text is long, covers at least half of the cleaned page's text (so nothing
-    can be twice as long), and is paragraphs without furniture -- full mode returns the
+    happen -- the text is long, covers at least half of the cleaned page's text (counted
+    without whitespace, so nothing can be twice as long), and is paragraphs without
+    furniture -- full mode returns the
     same text, and the fallbacks are skipped.  On the fundus-eval pages and the benchmark
     site the fast pass is final on most pages and the text is then identical.
     """
@@ -199,7 +194,7 @@ def _fast_pass_is_final(blocks: list[str], body: Any, page_chars: int) -> bool:
     if body is None:
         return False
     text_len = sum(len(b) for b in blocks)
-    if text_len < _trafilatura_options(False).min_extracted_size or 2 * text_len < page_chars:
+    if text_len < _trafilatura_options(False).min_extracted_size or 2 * sum(map(clean.nonspace, blocks)) < page_chars:
         return False
     paragraphs = len(body.findall(".//p"))
     if not paragraphs or not body.xpath(".//p//text()") or len(body.findall(".//table")) > paragraphs:
@@ -208,32 +203,39 @@ def _fast_pass_is_final(blocks: list[str], body: Any, page_chars: int) -> bool:
 
 
 def _article_blocks(tree: lxml.html.HtmlElement, url: str) -> list[str]:
-    """Pre-cleaning, then trafilatura: the fast pass, and the full one when needed."""
-    cleaned = deepcopy(tree)
-    clean.preclean(cleaned)
-    page_chars = _page_text_chars(cleaned)
-    # trafilatura may prune the tree it is given: the full pass, when needed, gets a copy
-    # of the pre-cleaned tree (cheaper than pre-cleaning again, on real news pages)
-    pristine = deepcopy(cleaned)
-    blocks, body = _extract_blocks(cleaned, url, fast=True)
+    """Pre-cleaning (in place), then trafilatura: the fast pass, and the full one when needed.
+    ``bare_extraction`` works on a copy of the tree it is given: both passes read the
+    pre-cleaned tree."""
+    page_chars = clean.preclean_measured(tree)
+    blocks, body = _extract_blocks(tree, url, fast=True)
     if _fast_pass_is_final(blocks, body, page_chars):
         return blocks
-    return _extract_blocks(pristine, url, fast=False)[0]
+    return _extract_blocks(tree, url, fast=False)[0]
 
 
-def extract_page(page: FetchedPage) -> ExtractResult:
-    """Extract the article of one fetched page (see the module docstring)."""
+@dataclass
+class ParsedPage:
+    """A page decoded and parsed once, for every use in the worker (article, out-links)."""
+
+    text: str
+    encoding: str
+    tree: lxml.html.HtmlElement
+
+
+def parse_page(page: FetchedPage) -> ParsedPage | ExtractResult:
+    """Decode and parse ``page``; an :class:`ExtractResult` (not HTML, empty, error) when
+    there is nothing to parse."""
     try:
-        return _extract(page)
+        return _parse_page(page)
     except DecodeError as exc:
         return ExtractResult(None, "error", str(exc))
     except (RecursionError, MemoryError) as exc:
-        return ExtractResult(None, "error", f"{type(exc).__name__} while extracting (page too complex)")
+        return ExtractResult(None, "error", f"{type(exc).__name__} while parsing (page too complex)")
     except Exception as exc:  # noqa: BLE001 - one bad page must never stop the crawl
         return ExtractResult(None, "error", f"{type(exc).__name__}: {exc}"[:500])
 
 
-def _extract(page: FetchedPage) -> ExtractResult:
+def _parse_page(page: FetchedPage) -> ParsedPage | ExtractResult:
     body = page.body or b""
     if not body.strip():
         return ExtractResult(None, "too_short", "empty body")
@@ -243,21 +245,72 @@ def _extract(page: FetchedPage) -> ExtractResult:
     text, encoding = decode_body(body, page.encoding, page.headers)
     if len(text) > MAX_HTML_CHARS:
         return ExtractResult(None, "error", f"HTML too large ({len(text)} characters)")
-    tree = _parse(text)
+    return ParsedPage(text, encoding, _parse(text))
+
+
+_WARM_UP_PAGE = (
+    "<html lang='en'><head><title>Warm-up</title><meta property='og:type' content='article'></head><body>"
+    "<header><nav><a href='/'>Home</a></nav></header><article><h1>Warm-up</h1><p>"
+    + "The extraction worker loads its models and lazy imports on this page before its first real one. " * 4
+    + "</p></article><footer><p>Leave a Reply</p></footer></body></html>"
+)
+
+
+def warm_up() -> None:
+    """Load, once per process, what the first page would otherwise pay for: the language
+    model (py3langid, ~0.6 s), justext's stop-word lists (~0.25 s, used by trafilatura's
+    fallback), and the modules trafilatura, htmldate and courlan import lazily."""
+    import py3langid
+    from trafilatura import external
+
+    py3langid.classify("warm up the language identifier model")
+    if not getattr(external, "JT_STOPLIST", None):
+        external.jt_stoplist_init()
+    extract_page(FetchedPage(url="http://warm-up.invalid/news/2024/01/01/warm-up-story.html", status=200,
+                             headers={"content-type": "text/html; charset=utf-8"}, body=_WARM_UP_PAGE.encode(),
+                             fetched_at="2024-01-01T00:00:00Z", crawl_id="warm-up"))
+
+
+def extract_page(page: FetchedPage, parsed: ParsedPage | ExtractResult | None = None) -> ExtractResult:
+    """Extract the article of one fetched page (see the module docstring).
+
+    ``parsed``: the page's :func:`parse_page` when the caller parsed it already (its tree
+    is then cleaned in place: the caller must be done with it)."""
+    try:
+        return _extract(page, parsed)
+    except DecodeError as exc:
+        return ExtractResult(None, "error", str(exc))
+    except (RecursionError, MemoryError) as exc:
+        return ExtractResult(None, "error", f"{type(exc).__name__} while extracting (page too complex)")
+    except Exception as exc:  # noqa: BLE001 - one bad page must never stop the crawl
+        return ExtractResult(None, "error", f"{type(exc).__name__}: {exc}"[:500])
+
+
+def _extract(page: FetchedPage, parsed: ParsedPage | ExtractResult | None) -> ExtractResult:
+    if parsed is None:
+        parsed = _parse_page(page)
+    if isinstance(parsed, ExtractResult):
+        return parsed
+    tree, encoding = parsed.tree, parsed.encoding
 
     meta = collect_metadata(tree, page.url, page.fetched_at, page.hints)
 
+    # what is read from the page as fetched, before the tree is cleaned in place
+    title_variants = _title_variants(tree, meta.title)
+    facts = detect.tree_facts(tree)
+
     blocks = clean.postclean_blocks(_article_blocks(tree, page.url))
-    if blocks and _norm_title(blocks[0]) in _title_variants(tree, meta.title):
+    if blocks and _norm_title(blocks[0]) in title_variants:
         blocks = blocks[1:]
     article_text = "\n\n".join(blocks)
     words = count_words(article_text)
 
-    signals = detect.gather_signals(tree, meta, blocks, words, page.hints or {}, page.url)
+    signals = detect.gather_signals(facts, meta, blocks, words, page.hints or {}, page.url)
     if detect.is_listing(signals):
         return ExtractResult(None, "listing", signals.describe())
-    if words < MIN_WORDS:
-        return ExtractResult(None, "too_short", f"{words} words < {MIN_WORDS}")
+    min_words = MIN_WORDS_STRUCTURED if signals.article_evidence else MIN_WORDS
+    if words < min_words:
+        return ExtractResult(None, "too_short", f"{words} words < {min_words}")
 
     record_id = page.warc.record_id if page.warc else None
     authors = meta.authors

@@ -599,12 +599,14 @@ def collect_metadata(tree: HtmlElement, url: str, fetched_at: str | None, hints:
     published = iso_date(art.get("datePublished"), max_day) or iso_date(art.get("dateCreated"), max_day)
     if not published:
         published = iso_date(_first(meta, PUBLISHED_META), max_day) or iso_date(_itemprop_dates(tree, "datePublished"), max_day)
+    structured_published = bool(published)
     if not published and doc.date:
         published = iso_date(doc.date, max_day)
     if not published:
         published = iso_date(hints.get("news_published"), max_day)
     modified = iso_date(art.get("dateModified"), max_day) or iso_date(_first(meta, MODIFIED_META), max_day) or iso_date(_itemprop_dates(tree, "dateModified"), max_day)
-    if not modified:
+    if not modified and not structured_published:
+        # htmldate only when the page's structured data (JSON-LD, meta, itemprop) gave no date
         try:
             found = find_date(tree, url=url, original_date=False, extensive_search=True, max_date=date_config["max_date"])
         except Exception:  # htmldate is defensive but a parser edge case must not kill the page
@@ -615,8 +617,14 @@ def collect_metadata(tree: HtmlElement, url: str, fetched_at: str | None, hints:
     pm.published, pm.modified = published, modified
 
     # tags and categories
-    tags = list(meta.get("article:tag", [])) + _split_keywords(art.get("keywords")) + list(doc.tags or [])
-    cats = list(meta.get("article:section", [])) + _split_keywords(art.get("articleSection")) + list(doc.categories or [])
+    # trafilatura's tags and categories (JSON-LD, then links in post-meta blocks, a costly XPath
+    # search) only when the page's meta tags and JSON-LD article gave none
+    tags = list(meta.get("article:tag", [])) + _split_keywords(art.get("keywords"))
+    if not tags:
+        tags = list(doc.tags or [])
+    cats = list(meta.get("article:section", [])) + _split_keywords(art.get("articleSection"))
+    if not cats:
+        cats = list(doc.categories or [])
     pm.tags = _dedup_strings(tags)
     pm.categories = _dedup_strings(cats)
 

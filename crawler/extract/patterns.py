@@ -311,10 +311,12 @@ _SHARE_HREF_LITERALS = (
 )
 
 
+_SHARE_HREF_GATE = re.compile("|".join(re.escape(lit) for lit in _SHARE_HREF_LITERALS))
+
+
 def is_share_href(href: str) -> bool:
     """True when ``href`` is a share-bar link (:data:`SHARE_HREF_RE`)."""
-    low = fold_case(href)
-    return any(lit in low for lit in _SHARE_HREF_LITERALS) and SHARE_HREF_RE.search(href) is not None
+    return _SHARE_HREF_GATE.search(fold_case(href)) is not None and SHARE_HREF_RE.search(href) is not None
 
 
 #: Every :data:`COOKIE_TEXT_RE` match contains one of these (lower case).
@@ -325,3 +327,4 @@ def may_mention_cookies(text: str) -> bool:
     """False when no part of ``text`` can match :data:`COOKIE_TEXT_RE` (a cheap page-level test)."""
     low = fold_case(text)
     return any(lit in low for lit in _COOKIE_LITERALS)
+

@@ -58,7 +58,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator
 
 from ..record import FetchedPage
-from .extractor import ExtractResult, extract_page
+from .decode import normalise_encoding
+from .extractor import ExtractResult, ParsedPage, extract_page, parse_page
 
 __all__ = ["ExtractionPool", "ExtractionTimeout", "DEFAULT_TIMEOUT", "DEFAULT_MAX_TASKS_PER_CHILD",
            "DEFAULT_MAX_WORKER_RSS", "DEFAULT_NICE", "run_job"]
@@ -106,18 +107,20 @@ class _Links:
 
 
 def _job(page: FetchedPage, article: bool, links: Any, found: _Links) -> ExtractResult:
+    # one parse of the page for its out-links and its article
+    parsed = parse_page(page) if article else None
     if links is not None:
         # first: cheap, and a page whose article extraction times out keeps its links
         from crawler.discovery.links import outlinks_of_page
 
         try:
-            found.links = outlinks_of_page(page.url, page.body or b"", links)
+            found.links = outlinks_of_page(page.url, page.body or b"", links, _shared_root(parsed, links))
         except (RecursionError, MemoryError) as exc:
             found.error = f"{type(exc).__name__} while parsing for links (page too complex)"
         except Exception as exc:  # noqa: BLE001 - one bad page must never stop the crawl
             found.error = f"{type(exc).__name__}: {exc}"[:500]
     if article:
-        result = extract_page(page)
+        result = extract_page(page, parsed)
         if result.article is not None and result.signature is None:
             from crawler.dedup.near import band_keys, signature
 
@@ -128,6 +131,15 @@ def _job(page: FetchedPage, article: bool, links: Any, found: _Links) -> Extract
     else:
         result = ExtractResult(None, "skipped", "article not requested")
     return result
+
+
+def _shared_root(parsed: Any, links: Any) -> Any:
+    """The article's parsed tree, when the link extractor would have parsed the same text:
+    the page decoded with the encoding the spider's response has (else None: the links
+    parse the response's own text)."""
+    if not isinstance(parsed, ParsedPage) or not links.encoding:
+        return None
+    return parsed.tree if normalise_encoding(links.encoding) == parsed.encoding else None
 
 
 def _on_alarm(signum, frame):  # pragma: no cover - runs in the worker
@@ -243,14 +255,13 @@ def _worker_main(conn: Any, parent_pid: int, nice: int) -> None:  # pragma: no c
             os.nice(nice)
         except OSError:
             pass
-    # warm up the heavy imports and the language model so the first page's clock is fair
+    # warm up the heavy imports and the models before the first page (extractor.warm_up)
     try:
-        import py3langid
-        import trafilatura  # noqa: F401
-
         import crawler.discovery.links  # noqa: F401
 
-        py3langid.classify("warm up the language identifier model")
+        from .extractor import warm_up
+
+        warm_up()
     except Exception:  # noqa: BLE001
         pass
     try:

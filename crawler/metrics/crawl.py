@@ -66,9 +66,10 @@ class CrawlMetrics:
         settings = crawler.settings
         self.port = settings.getint("CRAWLER_METRICS_PORT", 0)
         if self.port <= 0:
-            raise NotConfigured("CRAWLER_METRICS_PORT not set")
+            raise NotConfigured  # no message: Scrapy would log a WARNING on every crawl without metrics
         self.host = settings.get("CRAWLER_METRICS_HOST") or "127.0.0.1"
         self.interval = settings.getfloat("CRAWLER_METRICS_INTERVAL", 1.0)
+        self.worker = str(settings.get("CRAWLER_WORKER_NAME") or "") if settings.get("CRAWLER_REDIS_URL") else ""
         self.crawler = crawler
         self.registry = CollectorRegistry(auto_describe=True)
         self.pages = Counter(P + "pages_fetched", "Responses received, by HTTP status and discovery source",
@@ -216,7 +217,10 @@ class _Snapshot:
             return float(v) if isinstance(v, (int, float)) else 0.0
 
         info = InfoMetricFamily(P + "crawl", "The crawl this process runs")
-        info.add_metric([], {"crawl_id": str(snap.get("crawl_id") or ""), "store": str(snap.get("store") or "")})
+        labels = {"crawl_id": str(snap.get("crawl_id") or ""), "store": str(snap.get("store") or "")}
+        if self.owner.worker:
+            labels["worker"] = self.owner.worker  # a worker of a distributed crawl
+        info.add_metric([], labels)
         yield info
         yield _gauge("crawl_running", "1 while the crawl runs, 0 once it is closing", snap.get("running", 1))
         yield _gauge("crawl_start_time_seconds", "When the crawl's engine started (Unix time)", self.owner.started)

@@ -26,7 +26,8 @@ and manifests/<run id>.json ("kind": "reprocess").  Records keep the crawl id, i
 WARC pointer of their capture; the previous version is left in place.  The summary
 compares the new records with the latest previous version of the same captures.
 
-exit codes: 0 done, 1 nothing to reprocess / error, 3 store not writable
+exit codes: 0 done, 1 nothing to reprocess / error, 2 bad usage (unknown crawl id),
+3 no store / store not writable
 """
 
 RECRAWL_EPILOG = """examples:
@@ -102,15 +103,28 @@ def _print_reprocess(manifest: dict[str, Any], file: Any = None) -> None:
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
+    from crawler.crawlid import CrawlIdError
     from crawler.replay.reprocess import ReprocessError, reprocess
     from crawler.storage import StoreError
+    from crawler.storecheck import UnknownCrawl, check_crawl_id, open_existing_store
 
+    try:
+        check_crawl_id(open_existing_store(args.store), args.crawl)
+    except UnknownCrawl as exc:
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return 3
     try:
         manifest = reprocess(args.store, crawl_id=args.crawl, since=args.since, workers=args.workers,
                              out_crawl_id=args.run_id, near_duplicates=args.near_duplicates)
     except StoreError as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return 3
+    except CrawlIdError as exc:  # --run-id invalid or already used
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return 2
     except (ReprocessError, ValueError) as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return 1
@@ -124,6 +138,17 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 def cmd_recrawl_offline(args: argparse.Namespace) -> int:
     from crawler.replay.offline import run_offline_crawl
     from crawler.runner import report_crawl
+    from crawler.storage import StoreError
+    from crawler.storecheck import UnknownCrawl, check_crawl_id, open_existing_store
+
+    try:
+        check_crawl_id(open_existing_store(args.archive), args.crawl)
+    except UnknownCrawl as exc:
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(f"crawler: error: --archive: {exc}", file=sys.stderr)
+        return 3
 
     def extra(manifest: dict) -> list[tuple[str, str]]:
         stats = manifest.get("stats", {})

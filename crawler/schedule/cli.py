@@ -34,7 +34,9 @@ SCHEDULE_EPILOG = """examples:
   crawler schedule ./jobs/site.toml --stop-timeout 600
 
 Runs in the foreground until SIGTERM / Ctrl-C: running crawls are then stopped
-gracefully (manifest written) and the scheduler exits 0.
+gracefully (manifest written) and the scheduler exits 0.  An invalid job file is
+reported (every problem of every file) and skipped; the valid jobs run.  Exit 2
+when no valid scheduled job is left.
 """
 
 JOBS_EPILOG = """examples:
@@ -99,6 +101,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except (JobError, OSError) as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    for warning in job.warnings:
+        print(f"crawler: warning: {warning}", file=sys.stderr)
     if args.dry_run:
         from crawler.schedule.scheduler import next_run
 

@@ -258,6 +258,12 @@ class Job(_Section):
     settings: dict[str, Any] = Field(default_factory=dict)
 
     _path: Path | None = PrivateAttr(default=None)
+    #: Problems that do not stop the job (an unknown setting name), ``file: key: message``.
+    _warnings: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return self._warnings
 
     @field_validator("name")
     @classmethod
@@ -269,12 +275,15 @@ class Job(_Section):
     @field_validator("seeds")
     @classmethod
     def _seeds(cls, v: list[str]) -> list[str]:
+        from crawler.discovery.urls import normalize_seed
+
         out = []
         for i, seed in enumerate(v):
             seed = seed.strip()
-            scheme = seed.split("://", 1)[0].lower() if "://" in seed else ""
-            if not seed or (scheme and scheme not in ("http", "https")) or " " in seed:
-                raise ValueError(f"item {i}: not an http(s) URL: {seed!r}")
+            try:
+                normalize_seed(seed)
+            except ValueError as exc:
+                raise ValueError(f"item {i}: {seed!r}: {exc}") from None
             out.append(seed)
         return out
 
@@ -289,9 +298,26 @@ class Job(_Section):
     @field_validator("settings")
     @classmethod
     def _settings(cls, v: dict[str, Any]) -> dict[str, Any]:
-        for key in v:
+        from crawler.settingcheck import SettingError, check_value
+
+        problems = []
+        for key, value in v.items():
             if not _SETTING_RE.match(key):
-                raise ValueError(f"{key!r}: setting names are upper case, e.g. DOWNLOAD_DELAY")
+                problems.append(f"{key!r}: setting names are upper case, e.g. DOWNLOAD_DELAY")
+                continue
+            try:
+                check_value(key, value)
+            except SettingError as exc:
+                problems.append(f"{key}: {exc}")
+        if "CRAWLER_CRAWL_ID" in v:
+            from crawler.crawlid import CrawlIdError, check_crawl_id
+
+            try:
+                check_crawl_id(v["CRAWLER_CRAWL_ID"], "CRAWLER_CRAWL_ID")
+            except CrawlIdError as exc:
+                problems.append(str(exc))
+        if problems:
+            raise ValueError("; ".join(problems))
         return v
 
     @model_validator(mode="after")
@@ -450,6 +476,12 @@ def load_job(path_or_name: str | os.PathLike[str], jobs_dir: Path | None = None)
     sf = job.seeds_file_path()
     if sf is not None and not sf.is_file():
         raise JobError(source, [f"seeds_file: no such file {sf}"])
+    from crawler.settingcheck import unknown_setting_warning
+
+    for key in job.settings:
+        warning = unknown_setting_warning(key)
+        if warning:
+            job.warnings.append(f"{source}: settings.{key}: {warning}")
     return job
 
 

@@ -228,7 +228,9 @@ class Scheduler:
         assert st.proc is not None
         rc = st.proc.returncode
         st.exit_codes.append(rc)
-        what = {0: "finished", 4: "skipped (already running)"}.get(rc, f"ended with exit code {rc}")
+        what = {0: "finished", 4: "skipped (already running)",
+                6: "finished, files pending upload (crawler upload --pending)"}.get(
+                    rc, f"ended with exit code {rc}")
         if self._stop.is_set():
             nxt = "none (stopping)"
         elif st.missed:
@@ -290,17 +292,44 @@ class Scheduler:
             pass
 
 
-def load_scheduled_jobs(job_specs: list[str], jobs_dir: Path | None = None) -> list[Job]:
-    """Jobs named on the command line, or every job with a [schedule] in ``jobs_dir``."""
+def load_scheduled_jobs(job_specs: list[str], jobs_dir: Path | None = None
+                        ) -> tuple[list[Job], list[JobError]]:
+    """(valid jobs, errors): the jobs named on the command line, or every job with a
+    [schedule] in ``jobs_dir``.  An invalid file is an error in the list, never the end
+    of the others: each bad file is reported and skipped, the valid jobs run."""
+    jobs: list[Job] = []
+    errors: list[JobError] = []
     if job_specs:
-        jobs = [load_job(spec, jobs_dir) for spec in job_specs]
-        for job in jobs:
+        for spec in job_specs:
+            try:
+                job = load_job(spec, jobs_dir)
+            except JobError as exc:
+                errors.append(exc)
+                continue
             if job.schedule is None:
-                raise JobError(str(job.path), ["no [schedule] section: nothing to schedule "
-                                               "(use 'crawler run' for one-shot runs)"])
-        return jobs
-    jobs = [load_job(p) for p in list_job_files(jobs_dir)]
-    return [j for j in jobs if j.schedule is not None]
+                errors.append(JobError(str(job.path), ["no [schedule] section: nothing to schedule "
+                                                       "(use 'crawler run' for one-shot runs)"]))
+                continue
+            jobs.append(job)
+    else:
+        for path in list_job_files(jobs_dir):
+            try:
+                job = load_job(path)
+            except JobError as exc:
+                errors.append(exc)
+                continue
+            if job.schedule is not None:
+                jobs.append(job)
+    names: dict[str, Job] = {}
+    unique: list[Job] = []
+    for job in jobs:
+        if job.name in names:
+            errors.append(JobError(str(job.path), [f"a second job named {job.name!r} "
+                                                   f"(first: {names[job.name].path}); skipped"]))
+            continue
+        names[job.name] = job
+        unique.append(job)
+    return unique, errors
 
 
 def setup_logging(verbose: int = 0) -> None:
@@ -318,13 +347,15 @@ def main_schedule(job_specs: list[str], verbose: int = 0, *, jobs_dir: Path | No
                   metrics_host: str | None = None) -> int:
     """``crawler schedule [JOB...]``: run the scheduler in the foreground; 0 on a clean stop."""
     setup_logging(verbose)
-    try:
-        jobs = load_scheduled_jobs(job_specs, jobs_dir)
-    except JobError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return 2
+    jobs, errors = load_scheduled_jobs(job_specs, jobs_dir)
+    for exc in errors:
+        print(f"crawler: error: {exc} (job skipped)", file=sys.stderr)
+    for job in jobs:
+        for warning in job.warnings:
+            print(f"crawler: warning: {warning}", file=sys.stderr)
     if not jobs:
-        print("crawler: error: no job with a [schedule] section found", file=sys.stderr)
+        print("crawler: error: no valid job with a [schedule] section"
+              + (f" ({len(errors)} invalid job file(s) above)" if errors else " found"), file=sys.stderr)
         return 2
     try:
         scheduler = Scheduler(jobs, verbose=verbose, stop_timeout=stop_timeout)

@@ -18,11 +18,10 @@ from warcio.archiveiterator import ArchiveIterator
 from crawler.demo.scripted import build_scripted_site
 from crawler.demo.server import Route, SiteServer
 from crawler.storage import open_store
-from tests.browser.conftest import chromium_main_pids, fundus_stories, kill, norm, wait_for
+from tests.browser.conftest import FAST, chromium_main_pids, fundus_stories, kill, norm, wait_for
 from tests.conftest import ROOT, CrawlRun, run_cli
 from tests.replay.test_browser import UnframedReplayServer
 
-FAST = ["-s", "AUTOTHROTTLE_ENABLED=false", "-s", "CRAWLER_BROWSER_IDLE_WAIT=0.5"]
 
 
 def _records(store) -> list:
@@ -46,28 +45,23 @@ async def _replayed_texts(urls: list[str]) -> dict[str, str]:
                                         ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",))
         for url in urls:
             page = await browser.new_page()
+            tracker = chromium.NetworkTracker(page)
             await page.goto(url, wait_until="load", timeout=60_000)
-            await chromium.settle(page, 2.0)
+            await chromium.settle(page, tracker, 2.0)
             out[url] = await page.evaluate("() => document.body.innerText")
             await page.close()
         await browser.close()
     return out
 
 
-def test_browser_crawl_archives_and_extracts_script_built_articles(scripted_site, tmp_path):
-    srv, expected = scripted_site
-    store = tmp_path / "store"
-    base = srv.base_url
-    proc = run_cli("crawl", base + "/", "--store", str(store), "--allow-private", "--browser",
-                   *FAST, timeout=240)
-    run = CrawlRun(proc.returncode, proc.stdout, proc.stderr, store)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+def test_browser_crawl_archives_and_extracts_script_built_articles(browser_crawl):
+    base, expected, store, run = (browser_crawl[k] for k in ("base", "expected", "store", "run"))
     stats = run.manifest["stats"]
     assert stats.get("browser/pages") == 4 and stats.get("browser/screenshots") == 4, stats
-    logs = {e["path"]: srv.requests_for(e["path"]) for e in expected}
+    assert stats.get("browser/recycled/pages", 0) >= 1 and stats.get("browser/launches", 0) >= 2, stats
+    logs = {e["path"]: browser_crawl["requests"][e["path"]] for e in expected}
     api = next(p for e in expected if e["kind"] == "fetch" for p in e["resources"] if p.startswith("/api/"))
-    api_log = srv.requests_for(api)
-    srv.stop()  # replay below must come from the archive alone
+    api_log = browser_crawl["requests"][api]
 
     # 1. the JSON: every story's text, the script-built ones included
     articles = {a["url"]: a for a in run.articles()}
@@ -158,3 +152,33 @@ def test_killed_chromium_costs_at_most_one_page(tmp_path):
     assert len(missing) <= 1, f"pages that lost their text to the crash: {missing}"
     assert len(articles) >= len(expected) - 1
     assert not chromium_main_pids(proc.pid)
+
+
+def test_browser_requests_obey_robots_ssrf_guard_and_deny(tmp_path):
+    """What the browser asks for goes through the downloader middlewares: robots.txt, the SSRF
+    guard (only 127.0.0.1 allowed here: 127.0.0.2 is a private address) and CRAWLER_DENY."""
+    (title, paragraphs), = fundus_stories(1)
+    with SiteServer({}, host="127.0.0.2") as other, SiteServer({}) as srv:
+        other.routes["/cdn.js"] = Route(body=b"document.title = 'cdn';", content_type="application/javascript")
+        page = ("<!DOCTYPE html><html><head><title>{t}</title><meta property='og:type' content='article'>"
+                "<script src='{o}/cdn.js'></script></head><body><article><h1>{t}</h1>{p}"
+                "<img src='/private/pixel.png'><img src='/ads/banner.png'><img src='/img/ok.png'>"
+                "</article></body></html>").format(t=title, o=other.base_url,
+                                                   p="".join(f"<p>{x}</p>" for x in paragraphs))
+        img = Route(body=b"\x89PNG\r\n\x1a\n", content_type="image/png")
+        srv.routes.update({
+            "/robots.txt": Route(body=b"User-agent: *\nDisallow: /private/\n", content_type="text/plain"),
+            "/news/embeds.html": Route(body=page.encode()),
+            "/private/pixel.png": img, "/ads/banner.png": img, "/img/ok.png": img,
+        })
+        proc = run_cli("crawl", srv.base_url + "/news/embeds.html", "--store", str(tmp_path / "s"), "--browser",
+                       "--depth", "0", *FAST, "-s", 'CRAWLER_ALLOWED_NETWORKS=["127.0.0.1/32"]',
+                       "-s", 'CRAWLER_DENY=["/ads/"]', timeout=180)
+        fetched = srv.fetched_paths()
+        other_fetched = other.fetched_paths()
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "/img/ok.png" in fetched  # the control: browser requests do get fetched
+    assert "/private/pixel.png" not in fetched and "/ads/banner.png" not in fetched
+    assert other_fetched == []
+    stats = CrawlRun(proc.returncode, proc.stdout, proc.stderr, tmp_path / "s").manifest["stats"]
+    assert stats.get("browser/requests/failed", 0) >= 2 and stats.get("browser/requests/blocked", 0) >= 1, stats

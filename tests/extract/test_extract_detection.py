@@ -137,3 +137,83 @@ def test_garbage_does_not_raise():
     for body in (b"", b"   ", b"<html", b"<<<>>>", b"\x00" * 5000, b"<html><body>" + b"<div>" * 3000 + b"x"):
         res = extract_page(make_page("https://harbour-news.example/x/weird-page-slug-here", body))
         assert res.kind in ("error", "too_short", "not_html", "listing"), res
+
+
+# --- page structure first, URL shape last (issue 18) ----------------------------------------------
+
+NAV_LINKS = "".join(f'<li><a href="/news/list.html?section={s}">{s.title()}</a></li>' for s in ("politics", "economy", "society", "culture"))
+
+
+def board_article_html(paragraphs: list[str], *, with_time: bool = True, og: bool = False) -> str:
+    """An article of a board-style CMS (``news_view.html?idx=N``): no JSON-LD, one <h1>, a date."""
+    head = '<meta property="og:type" content="article">' if og else ""
+    date = '<p class="info"><time datetime="2024-03-12T09:00:00+09:00">2024-03-12 09:00</time></p>' if with_time else ""
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Harbour Daily</title>{head}</head><body>'
+            f'<div id="header"><a href="/">Harbour Daily</a><ul class="gnb">{NAV_LINKS}</ul></div>'
+            f'<div id="container"><div class="view_head"><h1>Grain terminal to become market hall</h1>{date}</div>'
+            f'<div class="view_con">{ps(paragraphs)}</div>'
+            f'<div class="btn_list"><a href="/news/list.html?page=1">List</a></div></div>'
+            f'<div id="footer"><p>Harbour Daily, 1 Quay Street</p></div></body></html>')
+
+
+@pytest.mark.parametrize("query", [
+    "idx=8576&page=1&sfield=&skey=&sort=new",   # the list page the reader came from
+    "idx=8576&page=3",                           # not page 1 either: the id names one document
+    "no=8576&pg=2",
+    "bo_table=news&wr_id=8576&page=2",
+    "articleNo=8576&offset=20",
+])
+def test_article_with_page_parameter_is_article(query):
+    url = f"https://harbour-daily.example/news/news_view.html?{query}"
+    res = extract_page(make_page(url, board_article_html(EN_1 + EN_2)))
+    assert res.kind == "article", res.reason
+    assert "grain terminal will be converted" in res.article.text
+
+
+def test_page_parameter_without_document_id_is_still_pagination():
+    assert classify_url("https://harbour-daily.example/news/list.html?page=2") == "pagination"
+    assert classify_url("https://harbour-daily.example/news/?page=3") == "pagination"
+    assert classify_url("https://harbour-daily.example/news/list.html?page=1") is None  # the first page: decided by structure
+    assert classify_url("https://harbour-daily.example/news/news_view.html?idx=8576&page=1") is None
+    assert classify_url("https://harbour-daily.example/view.php?q=harbour&id=3") is None
+    assert classify_url("https://harbour-daily.example/view.php?q=harbour") == "listing"
+    res = extract_page(make_page("https://harbour-daily.example/news/list.html?page=2", listing_html("", "<h1>Latest news</h1>")))
+    assert res.kind == "listing", res.reason
+
+
+def test_listing_at_first_page_url_is_listing_by_structure():
+    res = extract_page(make_page("https://harbour-daily.example/news/list.html?page=1", listing_html("", "<h1>Latest news</h1>")))
+    assert res.kind == "listing", res.reason
+
+
+# 45 words: a news brief
+BRIEF = ("The coastal road between the harbour and the lighthouse will close from Monday for two weeks while "
+         "engineers replace the sea wall that was damaged in the January storms, the county council said, adding "
+         "that buses will use the inland route and add ten minutes to the journey.")
+
+
+@pytest.mark.parametrize("variant", ["h1+time", "og:type", "json-ld", "byline"])
+def test_short_news_brief_with_article_structure_is_kept(variant):
+    assert 40 <= len(BRIEF.split()) < 60
+    head, top = "", "<h1>Coastal road to close for sea wall repairs</h1>"
+    if variant == "h1+time":
+        top += '<time datetime="2024-03-12">12 March 2024</time>'
+    elif variant == "og:type":
+        head = '<meta property="og:type" content="article">'
+    elif variant == "json-ld":
+        head = '<script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle","headline":"Coastal road to close"}</script>'
+    else:
+        top += '<p class="byline">By <a rel="author" href="/staff/ed-porter">Ed Porter</a></p>'
+    html = (f'<html lang="en"><head><title>Coastal road to close</title>{head}</head><body><header><a href="/">Harbour News</a></header>'
+            f'<main><article>{top}<p>{BRIEF}</p></article></main><footer>© Harbour News</footer></body></html>')
+    res = extract_page(make_page("https://harbour-news.example/2024/03/12/coastal-road-to-close-for-sea-wall-repairs/", html))
+    assert res.kind == "article", res.reason
+    assert res.article.word_count >= 40
+    assert "engineers replace the sea wall" in res.article.text
+
+
+def test_short_text_without_article_structure_is_too_short():
+    html = (f'<html lang="en"><head><title>Notice</title></head><body><header><a href="/">Harbour News</a></header>'
+            f'<main><div class="notice"><p>{BRIEF}</p></div></main><footer>© Harbour News</footer></body></html>')
+    res = extract_page(make_page("https://harbour-news.example/2024/03/12/coastal-road-to-close-for-sea-wall-repairs/", html))
+    assert res.kind == "too_short", res.reason

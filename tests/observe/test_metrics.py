@@ -79,6 +79,15 @@ def test_crawl_serves_metrics_while_running(tmp_path):
             # the endpoint is announced in the store's state folder for the dashboard
             announced = list((store / "state" / "metrics").glob("*.json"))
             assert len(announced) == 1 and json.loads(announced[0].read_text())["url"] == url
+            # the dashboard shows the running crawl's progress from the announced endpoint
+            from crawler.dashboard.data import StoreView
+
+            view = StoreView(str(store))
+            live = view.live()
+            assert len(live) == 1 and live[0]["running"] and live[0]["articles"] >= 6
+            assert live[0]["pages"] >= 8 and live[0]["crawl_id"] == json.loads(announced[0].read_text())["crawl_id"]
+            spooling = view.spooling()  # and, without metrics, from its spool folder
+            assert [c["crawl_id"] for c in spooling] == [live[0]["crawl_id"]] and spooling[0]["bytes"] > 0
             # bound to loopback only
             assert ("127.0.0.1", port) == _bound_address(port)
         finally:
@@ -88,6 +97,7 @@ def test_crawl_serves_metrics_while_running(tmp_path):
     with pytest.raises(OSError):
         urllib.request.urlopen(url, timeout=2)
     assert not list((store / "state" / "metrics").glob("*.json"))
+    assert StoreView(str(store)).live() == []  # finished: nothing running
     manifest = json.loads(next((store / "manifests").glob("*.json")).read_text())
     assert manifest["stats"]["articles/written"] >= 7
 

@@ -183,5 +183,8 @@ def test_runs(two_runs, tmp_path, capsys):
     write_run(tmp_path, "20261126T120000Z-eeeeee", [Page("https://a.example/3", "2026-11-26T12:00:00Z")],
               write_manifest=False)
     assert [(r["crawl_id"], r["status"]) for r in list_runs(tmp_path)] == [("20261126T120000Z-eeeeee", "incomplete")]
-    assert readcli.main(["runs", "--store", str(tmp_path / "empty")]) == 0
-    assert "no runs" in capsys.readouterr().out
+    assert readcli.main(["runs", "--store", str(tmp_path / "empty")]) == 3  # no such store
+    assert "no store at" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert readcli.main(["runs", "--store", str(tmp_path / "empty")]) == 1  # a store without runs
+    assert "no runs" in capsys.readouterr().err

@@ -68,7 +68,7 @@ def test_missing_seeds(tmp_path):
 def test_other_errors(tmp_path):
     msg = error_of(write(tmp_path, 'seeds = ["ftp://a.example/"]\n[schedule]\nevery = "soon"\nmissed = "later"\n'
                                    '[limits]\nmax_pages = "many"\n[settings]\ndownload_delay = 1\n'))
-    assert "seeds: item 0: not an http(s) URL" in msg
+    assert "seeds: item 0: 'ftp://a.example/': unsupported scheme 'ftp'" in msg
     assert "schedule.every: bad duration 'soon'" in msg
     assert "schedule.missed:" in msg and "'skip'" in msg
     assert "limits.max_pages:" in msg

@@ -1,0 +1,43 @@
+"""pywb for the dashboard's replay links, started on first use (crawler/replay/pywb.py)
+and restarted when the store has WARC files it did not know (a crawl finished since)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from crawler.archive.cdxj import warc_keys
+
+logger = logging.getLogger(__name__)
+
+
+class OnDemandReplay:
+    def __init__(self, store: Any, host: str = "127.0.0.1"):
+        self.store = store
+        self.host = host
+        self._server: Any = None
+        self._keys: list[str] = []
+        self._lock = threading.Lock()
+
+    def url_for(self, url: str, timestamp: str | None = None, mode: str = "") -> str:
+        """The pywb URL of a capture, starting (or refreshing) pywb first."""
+        from crawler.replay.pywb import ReplayServer
+
+        with self._lock:
+            keys = warc_keys(self.store)
+            if self._server is not None and (keys != self._keys or not self._server.running()):
+                logger.info("restarting pywb: the store has new WARC files")
+                self._server.stop()
+                self._server = None
+            if self._server is None:
+                server = ReplayServer(self.store, host=self.host)
+                server.start()
+                self._server, self._keys = server, keys
+            return self._server.url_for(url, timestamp, mode)
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._server is not None:
+                self._server.stop()
+                self._server = None

@@ -45,8 +45,9 @@ CRAWL_EPILOG = """examples:
   crawler crawl --seeds-file seeds.txt --depth 2 --since 2d -s DOWNLOAD_DELAY=1
   crawler crawl https://news.example.com/ --max-pages 200 --wacz news.wacz
 
-exit codes: 0 finished, 1 crawl failed or stopped, 2 bad usage / invalid seed or setting,
-3 store not writable (every code: README, "Exit codes")
+exit codes: 0 finished, 1 crawl failed or stopped, 2 bad usage / invalid seed or setting / --crawl-id
+invalid or already used, 3 store error, 4 busy, 5 nothing archived (every seed failed, site down),
+6 files pending upload (every code: README, "Exit codes")
 """
 
 
@@ -78,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--no-robots", action="store_true", help="do not obey robots.txt (use with care)")
     crawl.add_argument("--no-resources", action="store_true",
                        help="do not fetch page resources (stylesheets, images, scripts, fonts, icons)")
-    crawl.add_argument("--crawl-id", metavar="ID", help="use this crawl id instead of a generated one")
+    crawl.add_argument("--crawl-id", metavar="ID",
+                       help="use this crawl id instead of a generated one ([A-Za-z0-9._-], new to the store)")
     crawl.add_argument("--wacz", nargs="?", const="", metavar="FILE",
                        help="when the crawl ends, package it as a WACZ file (default ./<crawl id>.wacz)")
     crawl.add_argument("--browser", action="store_true", help=BROWSER_HELP)

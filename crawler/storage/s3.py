@@ -836,7 +836,8 @@ class S3Store(Store):
         target = self._pending_path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         entry = {"key": key, "path": str(target), "size": size, "sha256": digest,
-                 "overwrite": overwrite, "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                 "overwrite": overwrite, "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                 "endpoint": self._endpoint}
         with self._journal_lock():
             if target.exists() and not overwrite:
                 raise StoreError(f"refusing to overwrite existing object {key} (pending upload)")
@@ -849,8 +850,12 @@ class S3Store(Store):
                        reason)
         return PendingObject(key, size, digest, spool_path=str(target))
 
-    def pending(self) -> list[dict[str, Any]]:
-        """The pending entries (last entry per key), whose local file still exists."""
+    def pending(self, *, every_endpoint: bool = False) -> list[dict[str, Any]]:
+        """The pending entries (last entry per key), whose local file still exists.
+
+        The spool root is named after the bucket and prefix only: files another endpoint
+        (with a bucket of the same name) left pending are not this store's, and are left
+        out unless ``every_endpoint``."""
         entries: dict[str, dict[str, Any]] = {}
         if self.journal.exists():
             for line in self.journal.read_text(encoding="utf-8").splitlines():
@@ -867,7 +872,10 @@ class S3Store(Store):
                     if key not in entries:
                         entries[key] = {"key": key, "path": str(path), "size": None,
                                         "sha256": None, "overwrite": False}
-        return [e for e in entries.values() if Path(e["path"]).is_file()]
+        out = [e for e in entries.values() if Path(e["path"]).is_file()]
+        if not every_endpoint:
+            out = [e for e in out if e.get("endpoint") in (None, self._endpoint)]
+        return out
 
     def upload_pending(self) -> tuple[int, int]:
         """Upload and verify the pending files; returns ``(uploaded, still_pending)``.
@@ -876,6 +884,10 @@ class S3Store(Store):
         endpoint still unavailable leaves the remaining files pending."""
         with self._journal_lock():
             todo = self.pending()
+            foreign = len(self.pending(every_endpoint=True)) - len(todo)
+        if foreign:
+            logger.warning("%d file(s) in %s are pending for %s at another endpoint; left alone",
+                           foreign, self.pending_root, self.uri)
         if not todo:
             return 0, 0
         done: set[str] = set()
@@ -907,7 +919,7 @@ class S3Store(Store):
             done.add(entry["key"])
             logger.info("uploaded pending %s (%d bytes)", entry["key"], size)
         with self._journal_lock():
-            remaining = [e for e in self.pending() if e["key"] not in done]
+            remaining = [e for e in self.pending(every_endpoint=True) if e["key"] not in done]
             tmp = self.journal.with_name(self.journal.name + ".tmp")
             with open(tmp, "w", encoding="utf-8") as fh:
                 for e in remaining:
@@ -925,4 +937,4 @@ class S3Store(Store):
         if failure is not None and (isinstance(failure, StoreAuthError)
                                     or "NoSuchBucket" in str(failure)):
             raise failure
-        return len(done), len(remaining)
+        return len(done), len([e for e in remaining if e.get("endpoint") in (None, self._endpoint)])

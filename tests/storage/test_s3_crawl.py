@@ -157,3 +157,64 @@ def test_crawl_with_endpoint_down_spools_then_uploads(s3, bucket, proxy, aws_env
     with sqlite3.connect(snap) as db:
         files = {r[0] for r in db.execute("SELECT DISTINCT filename FROM payload")}
     assert files and files <= {f["key"].rsplit("/", 1)[-1] for f in warcs}
+
+
+def test_outage_mid_crawl_exits_6_and_says_so(s3, bucket, proxy, aws_env, tmp_path):
+    """The endpoint starts failing while the crawl runs (its last uploads get 503s): the
+    crawl finishes, but with exit 6, a summary and a manifest that say which files wait,
+    and the dedup index is not published until they are stored."""
+    from crawler.exitcodes import EXIT_PENDING_UPLOAD
+    from crawler.storage.s3 import S3Store
+
+    env = {**aws_env, "AWS_ENDPOINT_URL": proxy.endpoint,
+           "NEWSARCHIVER_SPOOL": str(tmp_path / "spool")}
+    # the WARC and its index are uploaded; from the crawl log on, writes fail (server errors)
+    proxy.fail(lambda method, path: method in ("PUT", "POST") and (
+        "/logs/" in path or "/manifests/" in path or "/state/" in path),
+        1000, status=503, code="ServiceUnavailable")
+    with SiteServer(small_site()) as srv:
+        proc = run_cli("crawl", srv.base_url + "/", "--store", f"s3://{bucket}/news",
+                       *DEDUP_OPTS, "-s", "ITEM_PIPELINES={}", env=env)
+    assert proc.returncode == EXIT_PENDING_UPLOAD, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr
+    store = S3Store(f"s3://{bucket}/news", endpoint_url=proxy.endpoint,
+                    spool_root=tmp_path / "spool" / bucket / "news")
+    pending = {e["key"] for e in store.pending()}
+    (m_key,) = [k for k in pending if k.startswith("manifests/")]
+    with store.open_read(m_key) as fh:
+        manifest = json.load(fh)
+    files = [f for f in manifest["files"] if f.get("pending")]
+    assert [f["kind"] for f in files] == ["crawl-log"] and manifest["pending_upload"] == 1
+    stored = [f for f in manifest["files"] if not f.get("pending")]
+    assert {f["kind"] for f in stored} == {"warc", "cdxj"}
+    for f in stored:
+        assert s3.head_object(Bucket=bucket, Key=f"news/{f['key']}")["ContentLength"] == f["size"]
+    assert manifest["dedup_state"] == "pending"
+    assert f"{len(files) + 1} file(s) kept locally" in proc.stdout  # the manifest too
+    assert "crawler upload --pending" in proc.stdout
+    assert s3.list_objects_v2(Bucket=bucket, Prefix="news/state/")["KeyCount"] == 0
+
+
+def test_scheduled_run_with_the_store_down_is_recorded_as_pending_upload(bucket, proxy, aws_env,
+                                                                         tmp_path):
+    """``crawler run JOB`` whose S3 store is down: the crawl finishes with exit 6 and the run
+    history records ``pending_upload`` (not finished, not failed)."""
+    from crawler.exitcodes import EXIT_PENDING_UPLOAD
+    from crawler.schedule.history import list_history
+    from crawler.storage.s3 import S3Store
+
+    env = {**aws_env, "AWS_ENDPOINT_URL": proxy.endpoint,
+           "NEWSARCHIVER_SPOOL": str(tmp_path / "spool")}
+    proxy.stop()
+    with SiteServer(small_site()) as srv:
+        job = tmp_path / "down.toml"
+        job.write_text(f'seeds = ["{srv.base_url}/"]\nstore = "s3://{bucket}/news"\n'
+                       "[politeness]\nautothrottle = false\n"
+                       "[settings]\nCRAWLER_ALLOW_PRIVATE = true\nCRAWLER_GUESS_SITEMAPS = false\n"
+                       "CRAWLER_FEEDS = false\nITEM_PIPELINES = {}\n")
+        proc = run_cli("run", str(job), env=env)
+    assert proc.returncode == EXIT_PENDING_UPLOAD, proc.stderr[-3000:]
+    store = S3Store(f"s3://{bucket}/news", endpoint_url=proxy.endpoint,
+                    spool_root=tmp_path / "spool" / bucket / "news")
+    runs = list_history(store)
+    assert [(r["status"], r["exit_code"]) for r in runs] == [("pending_upload", 6)]

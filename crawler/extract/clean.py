@@ -415,7 +415,7 @@ class _Cleaner:
         self.removed = 0
         # No cookie word anywhere on the page: no element can be a cookie banner.
         self.cookie_words = P.may_mention_cookies(
-            etree.tostring(root, method="text", encoding="unicode", with_tail=False) or "")
+            etree.tostring(root, method="text", encoding="utf-8", with_tail=False) or b"")
 
     def text(self, el: HtmlElement, limit: int | None = None) -> str | None:
         """``text_of(el, limit)``, without reading the text of an element known to be longer."""

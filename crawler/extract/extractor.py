@@ -208,6 +208,7 @@ def _article_blocks(tree: lxml.html.HtmlElement, url: str) -> list[str]:
     ``bare_extraction`` works on a copy of the tree it is given: both passes read the
     pre-cleaned tree."""
     page_chars = clean.preclean_measured(tree)
+    clean.strip_dead_elements(tree)
     blocks, body = _extract_blocks(tree, url, fast=True)
     if not _fast_pass_is_final(blocks, body, page_chars):
         blocks = _extract_blocks(tree, url, fast=False)[0]

@@ -148,6 +148,18 @@ def run(args, work: Path, run_crawler, politeness_off: dict, fetch_only: dict) -
     if b is not None and ta is not None and bok and tok:
         print(f"\n(b)/(t) 200 pages/s: {(bok / b.wall) / (tok / ta.wall):.2f}  (target >= 1.8); "
               f"responses/s: {(bresp / b.wall) / (results['t'][1] / ta.wall):.2f}")
+    tm = results["t"][0]
+    if b is not None and tm is not None and st.get("cpu/crawler_seconds") and bresp and results["t"][1]:
+        # what the CPU work allows, whatever the machine's load: the full pipeline spreads its work
+        # over the cores, trafilatura's crawler runs in one process
+        yb = 1000.0 * (st["cpu/crawler_seconds"] + st.get("cpu/workers_seconds", 0.0)) / bresp
+        yt = 1000.0 * tm.cpu / results["t"][1]
+        cores = os.cpu_count() or 1
+        print(f"CPU per response: (b) {yb:.1f} ms over {cores} cores (crawler process alone "
+              f"{1000.0 * st['cpu/crawler_seconds'] / bresp:.1f} ms on one) -> at most "
+              f"{min(cores * 1000 / yb, 1000 * bresp / (1000.0 * st['cpu/crawler_seconds'])):.0f} responses/s; "
+              f"(t) {yt:.1f} ms in one process -> at most {1000 / yt:.0f}/s; ceiling of (b)/(t) "
+              f"{min(cores * 1000 / yb, bresp / st['cpu/crawler_seconds']) / (1000 / yt):.2f}")
     a, aresp, aok = results["a"]
     if a is not None and b is not None and aok and bok:
         print(f"(b)/(a) 200 pages/s: {(bok / b.wall) / (aok / a.wall):.2f}")

@@ -13,8 +13,8 @@ from crawler.cliargs import (BROWSER_HELP, CliParser, add_metrics_args, non_nega
 from crawler import __version__
 from crawler.exitcodes import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_STORE, EXIT_USAGE
 from crawler.schedule import cli as schedule_cli
-from crawler import readcli
-from crawler.storage import uploader
+from crawler import extractcli, readcli
+from crawler import uploadcli
 from crawler.distributed import cli as distributed_cli  # distributed crawls (scrapy-redis)
 from crawler.replay import cli as replay_cli
 from crawler.replay import qacli
@@ -29,7 +29,9 @@ EPILOG = """examples:
   crawler schedule                   # run every scheduled job in settings/jobs/ when due
   crawler schema > article.schema.json
   crawler articles --since RUN_ID --format csv --out new.csv
-  crawler stats
+  crawler stats --plot stats.svg     # tables, and charts of articles per site/day and yield per run
+  crawler search "harbour flooding"   # full-text search, ranked, with snippets
+  crawler dashboard                  # web dashboard of ./archive on 127.0.0.1:8000
   crawler replay                     # browse the archive in pywb on 127.0.0.1:8080
   crawler qa                         # replay check: missing resources, pixel difference
   crawler export wacz --crawl ID --out crawl.wacz
@@ -41,9 +43,11 @@ CRAWL_EPILOG = """examples:
   crawler crawl https://news.example.com/
   crawler crawl https://a.example/ https://b.example/ --store file:///data/archive --max-pages 1000
   crawler crawl --seeds-file seeds.txt --depth 2 --since 2d -s DOWNLOAD_DELAY=1
+  crawler crawl https://news.example.com/ --max-pages 200 --wacz news.wacz
 
-exit codes: 0 finished, 1 crawl failed or stopped, 2 bad usage / invalid seed or setting,
-3 store not writable (every code: README, "Exit codes")
+exit codes: 0 finished, 1 crawl failed or stopped, 2 bad usage / invalid seed or setting / --crawl-id
+invalid or already used, 3 store error, 4 busy, 5 nothing archived (every seed failed, site down),
+6 files pending upload (every code: README, "Exit codes")
 """
 
 
@@ -73,7 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--since", metavar="WHEN", type=since_window,
                        help="only sitemap and feed entries dated after WHEN: '2d', '12h' or an ISO date")
     crawl.add_argument("--no-robots", action="store_true", help="do not obey robots.txt (use with care)")
-    crawl.add_argument("--crawl-id", metavar="ID", help="use this crawl id instead of a generated one")
+    crawl.add_argument("--crawl-id", metavar="ID",
+                       help="use this crawl id instead of a generated one ([A-Za-z0-9._-], new to the store)")
+    crawl.add_argument("--wacz", nargs="?", const="", metavar="FILE",
+                       help="when the crawl ends, package it as a WACZ file (default ./<crawl id>.wacz)")
     crawl.add_argument("--browser", action="store_true", help=BROWSER_HELP)
     crawl.add_argument("-s", "--set", action="append", type=parse_setting, default=[], metavar="NAME=VALUE",
                        help="override a Scrapy/crawler setting (JSON values accepted)")
@@ -107,10 +114,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     export = sub.add_parser("export", help="package a crawl (e.g. as WACZ)")
     export_sub = export.add_subparsers(dest="format", metavar="FORMAT", required=True)
-    wacz = export_sub.add_parser("wacz", help="WACZ 1.1.1: WARCs, CDXJ index, pages list",
-                                 epilog="example:\n  crawler export wacz --crawl 20261126T151500Z-3fa9c1 --out crawl.wacz",
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    wacz.add_argument("--crawl", metavar="ID", required=True)
+    wacz = export_sub.add_parser(
+        "wacz", help="WACZ 1.1.1: WARCs, CDXJ index, pages list",
+        description="Package one or several crawls of the store as one WACZ 1.1.1 file.",
+        epilog="examples:\n  crawler export wacz --crawl 20261126T151500Z-3fa9c1 --out crawl.wacz\n"
+               "  crawler export wacz --crawl ID1 --crawl ID2 --out both.wacz\n"
+               "  crawler export wacz --from 2026-11-01 --to 2026-11-30 --out november.wacz",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    wacz.add_argument("--crawl", metavar="ID", action="append",
+                      help="a crawl to include (repeatable)")
+    wacz.add_argument("--from", dest="date_from", metavar="DATE",
+                      help="every crawl started on or after this UTC day (YYYY-MM-DD)")
+    wacz.add_argument("--to", dest="date_to", metavar="DATE",
+                      help="every crawl started on or before this UTC day (inclusive)")
     wacz.add_argument("--out", metavar="FILE", required=True)
     wacz.add_argument("--store", metavar="URI", default="./archive")
     wacz.add_argument("--title", metavar="T")
@@ -126,10 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--crawl", metavar="ID", help="only this crawl")
     replay.add_argument("--list", action="store_true", help="list archived articles and their replay links")
     schedule_cli.register(sub)
-    uploader.register(sub)
+    uploadcli.register(sub)
     readcli.register(sub)
     distributed_cli.register(sub)  # crawler worker / enqueue, crawl --redis
     replay_cli.register(sub)  # crawler reprocess / recrawl-offline
+    extractcli.register(sub)  # crawler extract URL|FILE|-
     qacli.register(sub)  # crawler qa (replay check)
     search_cli.register(sub)  # crawler search
     dashboard_cli.register(sub)  # crawler dashboard
@@ -146,8 +163,34 @@ def crawl_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def cmd_crawl(args: argparse.Namespace) -> int:
     from crawler.runner import report_crawl, run_crawl
 
-    return report_crawl(lambda: run_crawl(args.seeds, crawl_overrides(args), seeds_file=args.seeds_file,
-                                          verbose=args.verbose))
+    failed: list[str] = []
+    written: list[str] = []
+
+    def wacz_row(manifest: dict[str, Any]) -> list[tuple[str, str]]:
+        """``--wacz [FILE]``: package the crawl as WACZ once it has ended (a row of the summary)."""
+        if args.wacz is None:
+            return []
+        from pathlib import Path
+
+        from crawler.archive.wacz import WaczError, export_wacz
+        from crawler.storage import StoreError, open_store
+
+        crawl_id = manifest.get("crawl_id") or ""
+        out = Path(args.wacz or f"{crawl_id}.wacz")
+        try:
+            export_wacz(open_store(args.store), crawl_id, out)
+        except (WaczError, StoreError, OSError) as exc:
+            failed.append(str(exc))
+            print(f"crawler: error: --wacz: {exc}", file=sys.stderr)
+            return [("WACZ", "not written (see the error above)")]
+        written.append(f"WACZ written to {out}")
+        return [("WACZ", f"{out.stat().st_size / 1024:.1f} KB")]
+
+    code = report_crawl(lambda: run_crawl(args.seeds, crawl_overrides(args), seeds_file=args.seeds_file,
+                                          verbose=args.verbose), wacz_row)
+    for line in written:
+        print(line)
+    return EXIT_FAILED if failed and code == EXIT_OK else code
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
@@ -194,15 +237,32 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from crawler.archive.wacz import WaczError, export_wacz
     from crawler.storage import StoreError
-    from crawler.storecheck import UnknownCrawl, check_crawl_id, open_existing_store
+    from crawler.storecheck import check_crawl_id, crawls_between, open_existing_store
 
+    if not args.crawl and not (args.date_from or args.date_to):
+        print("crawler export wacz: error: give --crawl ID (repeatable) or --from/--to "
+              "(see 'crawler export wacz --help')", file=sys.stderr)
+        return EXIT_USAGE
     try:
         store = open_existing_store(args.store)
-        check_crawl_id(store, args.crawl)
-        out = export_wacz(store, args.crawl, Path(args.out), title=args.title)
-    except UnknownCrawl as exc:
+        crawls = []
+        for cid in args.crawl or []:
+            check_crawl_id(store, cid)
+            crawls.append(cid)
+        if args.date_from or args.date_to:
+            crawls += crawls_between(store, args.date_from, args.date_to)
+            if not crawls:
+                print(f"crawler: no crawl started between {args.date_from or 'the first'} and "
+                      f"{args.date_to or 'the last'} in {store.uri}", file=sys.stderr)
+                return EXIT_NOT_FOUND
+    except ValueError as exc:  # UnknownCrawl, a bad date
         print(f"crawler: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreError as exc:
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return EXIT_STORE
+    try:
+        out = export_wacz(store, crawls, Path(args.out), title=args.title)
     except StoreError as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return EXIT_STORE
@@ -241,8 +301,7 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if getattr(args, "handler", None):
         return args.handler(args)
     handler = {"crawl": cmd_crawl, "schema": cmd_schema, "demo": cmd_demo, "index": cmd_index,
-               "export": cmd_export, "replay": cmd_replay, **schedule_cli.HANDLERS,
-               **uploader.HANDLERS}[args.command]
+               "export": cmd_export, "replay": cmd_replay, **schedule_cli.HANDLERS}[args.command]
     return handler(args)
 
 

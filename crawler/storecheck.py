@@ -66,4 +66,39 @@ def check_crawl_id(st: Store, crawl_id: Any, option: str = "--crawl") -> None:
     raise UnknownCrawl(f"{option} {crawl_id}: unknown crawl id in {st.uri}{hint}")
 
 
-__all__ = ["StoreMissing", "UnknownCrawl", "open_existing_store", "known_crawl_ids", "check_crawl_id"]
+def crawls_between(st: Store, date_from: str | None, date_to: str | None) -> list[str]:
+    """Run ids of ``st`` that started on the UTC days ``date_from`` .. ``date_to``
+    (``YYYY-MM-DD``, both inclusive, either open), oldest first.  The start comes from the
+    run id (``20261126T151500Z-...``), else from the manifest's ``started_at``."""
+    import json
+    from datetime import date
+
+    def day(value: str | None, option: str) -> str | None:
+        if value is None:
+            return None
+        try:
+            return date.fromisoformat(value[:10]).isoformat()
+        except ValueError:
+            raise ValueError(f"{option} {value!r}: not a date (YYYY-MM-DD)") from None
+
+    lo, hi = day(date_from, "--from"), day(date_to, "--to")
+    out: list[tuple[str, str]] = []
+    for cid in known_crawl_ids(st):
+        started = None
+        if len(cid) >= 16 and cid[8] == "T" and cid[:8].isdigit():
+            started = f"{cid[0:4]}-{cid[4:6]}-{cid[6:8]}T{cid[9:15]}"
+        else:
+            try:
+                with st.open_read(layout.manifest_key(cid)) as fh:
+                    started = str(json.load(fh).get("started_at") or "") or None
+            except (OSError, ValueError, StoreError):
+                started = None
+        if started is None:
+            continue
+        if (lo is None or started[:10] >= lo) and (hi is None or started[:10] <= hi):
+            out.append((started, cid))
+    return [cid for _, cid in sorted(out)]
+
+
+__all__ = ["StoreMissing", "UnknownCrawl", "open_existing_store", "known_crawl_ids", "check_crawl_id",
+           "crawls_between"]

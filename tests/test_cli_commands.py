@@ -131,3 +131,14 @@ def test_demo_serve_serves_until_interrupted():
         if proc.poll() is None:
             proc.kill()
             proc.wait()
+
+
+def test_read_articles_takes_one_site_as_a_string(feed_crawl):
+    from crawler import read_articles
+
+    store = feed_crawl[0]
+    as_list = list(read_articles(store, sites=["127.0.0.1"]))
+    assert len(as_list) == 2  # new + undated
+    assert list(read_articles(store, sites="127.0.0.1")) == as_list
+    assert list(read_articles(store, sites="127.0.0.1", languages="en")) == as_list
+    assert list(read_articles(store, sites="example.com")) == []

@@ -1,4 +1,4 @@
-"""Package one crawl as a WACZ 1.1.1 file (https://specs.webrecorder.net/wacz/1.1.1/).
+"""Package one crawl (or several) as a WACZ 1.1.1 file (https://specs.webrecorder.net/wacz/1.1.1/).
 
 Layout of the zip::
 
@@ -131,11 +131,11 @@ def _page_id(page: dict[str, Any]) -> str:
     return hashlib.sha1(f"{page.get('ts', '')} {page['url']}".encode("utf-8")).hexdigest()[:20]
 
 
-def _pages_from_articles(store, crawl_id: str) -> list[dict[str, Any]]:
+def _pages_from_articles(store, crawl_ids: list[str]) -> list[dict[str, Any]]:
     from crawler.replay.pywb import iter_articles
 
     pages, seen = [], set()
-    for art in iter_articles(store, crawl_id):
+    for art in (a for cid in crawl_ids for a in iter_articles(store, cid)):
         url = art.get("url")
         if not url or url in seen:
             continue
@@ -151,23 +151,29 @@ def _pages_from_articles(store, crawl_id: str) -> list[dict[str, Any]]:
     return pages
 
 
-def export_wacz(store, crawl_id: str, out_path: Path, title: str | None = None, *,
+def export_wacz(store, crawl_id: str | Iterable[str], out_path: Path, title: str | None = None, *,
                 description: str | None = None, compressed_index: bool = True) -> Path:
-    """Write the crawl ``crawl_id`` of ``store`` as a WACZ file at ``out_path``
-    (written under a temporary name, then renamed).  Returns ``out_path``."""
+    """Write the crawl ``crawl_id`` of ``store`` -- or several crawls, given a list of
+    ids -- as one WACZ file at ``out_path`` (written under a temporary name, then
+    renamed).  Returns ``out_path``."""
     out_path = Path(out_path)
-    keys = warc_keys(store, crawl_id)
+    crawl_ids = [crawl_id] if isinstance(crawl_id, str) else list(dict.fromkeys(crawl_id))
+    if not crawl_ids:
+        raise WaczError("no crawl to export")
+    label = crawl_ids[0] if len(crawl_ids) == 1 else f"{len(crawl_ids)} crawls ({crawl_ids[0]} to {crawl_ids[-1]})"
+    keys = [k for cid in crawl_ids for k in warc_keys(store, cid)]
     if not keys:
-        raise WaczError(f"no WARC files for crawl {crawl_id!r} in {store.uri}")
+        raise WaczError(f"no WARC files for crawl {', '.join(map(repr, crawl_ids))} in {store.uri}")
     out_path.parent.mkdir(parents=True, exist_ok=True)
-    manifest: dict[str, Any] = {}
-    mkey = layout.manifest_key(crawl_id)
-    if store.exists(mkey):
-        with store.open_read(mkey) as fh:
-            try:
-                manifest = json.load(fh)
-            except ValueError:
-                manifest = {}
+    manifests: list[dict[str, Any]] = []
+    for cid in crawl_ids:
+        mkey = layout.manifest_key(cid)
+        if store.exists(mkey):
+            with store.open_read(mkey) as fh:
+                try:
+                    manifests.append(json.load(fh))
+                except ValueError:
+                    pass
 
     with tempfile.TemporaryDirectory(prefix="wacz-", dir=out_path.parent) as tmpdir:
         tmp = Path(tmpdir)
@@ -180,7 +186,7 @@ def export_wacz(store, crawl_id: str, out_path: Path, title: str | None = None, 
             for n, key in enumerate(keys):
                 _, name = split_warc_key(key)
                 if name in names:
-                    raise WaczError(f"two WARC files named {name} in crawl {crawl_id}")
+                    raise WaczError(f"two WARC files named {name} in {label}")
                 names.add(name)
                 with LocalCopy(store, key, tmp) as local:
                     pkg.add_file(f"archive/{name}", local, stored=True)
@@ -222,7 +228,7 @@ def export_wacz(store, crawl_id: str, out_path: Path, title: str | None = None, 
                     if writer.block:
                         writer.flush()
                 if count == 0:
-                    raise WaczError(f"crawl {crawl_id} has no replayable records")
+                    raise WaczError(f"{label} has no replayable records")
                 pkg.add_file("indexes/index.cdx.gz", cdx_gz, stored=True)
                 pkg.add_bytes("indexes/index.idx", idx_text.getvalue().encode("utf-8"))
             else:
@@ -232,7 +238,7 @@ def export_wacz(store, crawl_id: str, out_path: Path, title: str | None = None, 
                 pkg.add_file("indexes/index.cdx", cdx, stored=False)
 
             # 3. Pages: the crawl's articles, else every HTML page captured.
-            pages = _pages_from_articles(store, crawl_id) or html_pages
+            pages = _pages_from_articles(store, crawl_ids) or html_pages
             ppath = tmp / "pages.jsonl"
             with open(ppath, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(json.dumps(PAGES_HEADER) + "\n")
@@ -250,17 +256,20 @@ def export_wacz(store, crawl_id: str, out_path: Path, title: str | None = None, 
             package: dict[str, Any] = {
                 "profile": "data-package",
                 "resources": pkg.resources,
-                "title": title or f"newsarchiver crawl {crawl_id}",
+                "title": title or f"newsarchiver crawl {label}",
                 "created": created,
                 "modified": created,
                 "wacz_version": WACZ_VERSION,
                 "software": _software(),
             }
+            seeds = list(dict.fromkeys(s for m in manifests for s in m.get("seeds") or []))
+            started = min((m["started_at"] for m in manifests if m.get("started_at")), default=None)
+            finished = max((m["finished_at"] for m in manifests if m.get("finished_at")), default=None)
             desc = description or (
-                f"Crawl {crawl_id}" + (f" of {', '.join(manifest['seeds'][:5])}" if manifest.get("seeds") else "")
-                + (f", {manifest['started_at']} to {manifest.get('finished_at')}" if manifest.get("started_at") else ""))
+                ("Crawl " if len(crawl_ids) == 1 else "Crawls ") + ", ".join(crawl_ids)
+                + (f" of {', '.join(seeds[:5])}" if seeds else "")
+                + (f", {started} to {finished}" if started else ""))
             package["description"] = desc
-            seeds = manifest.get("seeds") or []
             main = next((p for p in html_pages if seeds and p["url"] == seeds[0]), None)
             if main:
                 package["mainPageURL"] = main["url"]

@@ -92,7 +92,7 @@ def read_articles(
     """Stream the article records of a store (dicts, or :class:`Article` objects).
 
     ``date_from``/``date_to``: UTC fetch days, inclusive (``"2026-11-26"``, a ``date``,
-    or a timestamp/``datetime`` for a bound within the day).  ``sites``: hosts (``www.``
+    or a timestamp/``datetime`` for a bound within the day).  ``sites``: hosts, or one host as a string (``www.``
     ignored).  ``languages``: ISO 639-1 codes.  ``unique_only`` drops records with
     ``duplicate_of`` set.  ``crawl_id``: the records of one run's captures (in their latest
     version, see ``versions``); a reprocess run's id gives the records that run wrote.  ``since``: a crawl id or
@@ -108,6 +108,10 @@ def read_articles(
     st = open_any_store(store)
     lo = _bound(date_from)
     hi = _bound(date_to)
+    if isinstance(sites, str):  # sites="example.com": one site, not its characters
+        sites = [sites]
+    if isinstance(languages, str):
+        languages = [languages]
     site_set = {site_partition(s) for s in sites} if sites else None
     langs = {lang.strip().lower() for lang in languages} if languages else None
     if since is not None and not str(since).strip():

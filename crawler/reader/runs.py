@@ -19,6 +19,7 @@ def _run_summary(m: dict[str, Any]) -> dict[str, Any]:
     warcs = [f for f in files if f.get("kind") == "warc"]
     return {
         "crawl_id": m.get("crawl_id"),
+        "kind": m.get("kind") or "crawl",  # "reprocess" for `crawler reprocess` runs
         "status": m.get("status"),
         "started_at": m.get("started_at"),
         "finished_at": m.get("finished_at"),

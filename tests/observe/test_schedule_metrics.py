@@ -44,3 +44,52 @@ def test_scheduler_metrics_report_last_outcome_per_job(tmp_path):
     assert s['newsarchiver_job_running{job="never"}'] == 0
     assert s['newsarchiver_job_next_run_time_seconds{job="good"}'] > s[
         'newsarchiver_job_last_run_start_time_seconds{job="good"}']
+
+
+def test_schedule_command_serves_metrics(tmp_path):
+    """``crawler schedule --metrics-port``: a real scheduled run, its outcome read over HTTP."""
+    import signal
+    import subprocess
+    import sys
+
+    from crawler.demo.server import SiteServer
+    from tests.conftest import ROOT
+    from tests.observe.sites import news_site
+    from tests.observe.test_metrics import free_port, wait_for
+
+    routes, _ = news_site(2)
+    port = free_port()
+    with SiteServer(routes) as site:
+        job = tmp_path / "tiny.toml"
+        job.write_text(f'seeds = ["{site.url("/")}"]\nstore = "{tmp_path / "store"}"\n'
+                       '[discovery]\nsitemaps = false\nfeeds = false\ndepth = 1\n'
+                       '[schedule]\nevery = "1h"\n'
+                       '[settings]\nCRAWLER_ALLOW_PRIVATE = true\nEXTRACT_WORKERS = 1\n')
+        proc = subprocess.Popen([sys.executable, "-m", "crawler", "schedule", str(job), "--metrics-port", str(port)],
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            url = f"http://127.0.0.1:{port}/metrics"
+            def done():
+                s = scrape(url)
+                ended = 'newsarchiver_job_last_run_success{job="tiny"}' in s
+                return s if ended and s['newsarchiver_job_running{job="tiny"}'] == 0 else None
+
+            s = wait_for(done, 180, "the scheduled run's outcome")
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            err = proc.communicate(timeout=120)[1]
+    assert proc.returncode == 0, err
+    assert s['newsarchiver_job_last_run_success{job="tiny"}'] == 1
+    assert s['newsarchiver_job_last_run_exit_code{job="tiny"}'] == 0
+    assert s['newsarchiver_job_last_run_articles{job="tiny"}'] == 2
+    assert s['newsarchiver_job_runs_started{job="tiny"}'] == 1
+    assert s['newsarchiver_job_running{job="tiny"}'] == 0
+
+
+def test_run_passes_metrics_to_its_crawl(tmp_path):
+    from crawler.schedule.run import crawl_command
+
+    path = tmp_path / "j.toml"
+    path.write_text(f'seeds = ["http://127.0.0.1:9/"]\nstore = "{tmp_path / "s"}"\n')
+    cmd = crawl_command(load_job(str(path)), "X", extra_overrides={"CRAWLER_METRICS_PORT": 9410})
+    assert "CRAWLER_METRICS_PORT=9410" in cmd

@@ -14,7 +14,7 @@ from crawler import __version__
 from crawler.exitcodes import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_STORE, EXIT_USAGE
 from crawler.schedule import cli as schedule_cli
 from crawler import extractcli, readcli
-from crawler.storage import uploader
+from crawler import uploadcli
 from crawler.distributed import cli as distributed_cli  # distributed crawls (scrapy-redis)
 from crawler.replay import cli as replay_cli
 from crawler.replay import qacli
@@ -45,8 +45,9 @@ CRAWL_EPILOG = """examples:
   crawler crawl --seeds-file seeds.txt --depth 2 --since 2d -s DOWNLOAD_DELAY=1
   crawler crawl https://news.example.com/ --max-pages 200 --wacz news.wacz
 
-exit codes: 0 finished, 1 crawl failed or stopped, 2 bad usage / invalid seed or setting,
-3 store not writable (every code: README, "Exit codes")
+exit codes: 0 finished, 1 crawl failed or stopped, 2 bad usage / invalid seed or setting / --crawl-id
+invalid or already used, 3 store error, 4 busy, 5 nothing archived (every seed failed, site down),
+6 files pending upload (every code: README, "Exit codes")
 """
 
 
@@ -76,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--since", metavar="WHEN", type=since_window,
                        help="only sitemap and feed entries dated after WHEN: '2d', '12h' or an ISO date")
     crawl.add_argument("--no-robots", action="store_true", help="do not obey robots.txt (use with care)")
-    crawl.add_argument("--crawl-id", metavar="ID", help="use this crawl id instead of a generated one")
+    crawl.add_argument("--crawl-id", metavar="ID",
+                       help="use this crawl id instead of a generated one ([A-Za-z0-9._-], new to the store)")
     crawl.add_argument("--wacz", nargs="?", const="", metavar="FILE",
                        help="when the crawl ends, package it as a WACZ file (default ./<crawl id>.wacz)")
     crawl.add_argument("--browser", action="store_true", help=BROWSER_HELP)
@@ -144,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     replay.add_argument("--crawl", metavar="ID", help="only this crawl")
     replay.add_argument("--list", action="store_true", help="list archived articles and their replay links")
     schedule_cli.register(sub)
-    uploader.register(sub)
+    uploadcli.register(sub)
     readcli.register(sub)
     distributed_cli.register(sub)  # crawler worker / enqueue, crawl --redis
     replay_cli.register(sub)  # crawler reprocess / recrawl-offline
@@ -303,8 +305,7 @@ def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if getattr(args, "handler", None):
         return args.handler(args)
     handler = {"crawl": cmd_crawl, "schema": cmd_schema, "demo": cmd_demo, "index": cmd_index,
-               "export": cmd_export, "replay": cmd_replay, **schedule_cli.HANDLERS,
-               **uploader.HANDLERS}[args.command]
+               "export": cmd_export, "replay": cmd_replay, **schedule_cli.HANDLERS}[args.command]
     return handler(args)
 
 

@@ -18,11 +18,14 @@ from scrapy.settings import Settings
 
 from crawler import defaults
 from crawler.context import new_crawl_id
-from crawler.exitcodes import EXIT_FAILED as EXIT_CRAWL_FAILED, EXIT_OK, EXIT_STORE, EXIT_USAGE
+from crawler.exitcodes import (EXIT_BUSY, EXIT_FAILED as EXIT_CRAWL_FAILED, EXIT_NOTHING_FETCHED, EXIT_OK,
+                               EXIT_PENDING_UPLOAD, EXIT_STORE, EXIT_USAGE)
 from crawler.storage import StoreError, layout, open_store
 
 logger = logging.getLogger(__name__)
 
+#: the store's crawl lock (``state/crawl.lock``): one plain crawl per store at a time
+STORE_LOCK = "crawl.lock"
 
 _SECRET_KEY = re.compile(
     r"""(['"]?\w*(?:SECRET|PASSWORD|PASSWD|TOKEN|ACCESS_KEY|CREDENTIAL|PROXY)\w*['"]?\s*[:=]\s*)(['"]?)[^'",\s}]+""",
@@ -145,18 +148,57 @@ def check_browser(settings: Settings) -> None:
 def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
               seeds_file: str | None = None, verbose: int = 0) -> CrawlResult:
     """Crawl ``seeds`` with the given setting overrides; returns the run's manifest."""
-    from crawler.discovery.spider import NewsSpider
+    from crawler.crawlid import CrawlIdError, check_crawl_id
 
     overrides = dict(overrides or {})
+    wanted_id = overrides.get("CRAWLER_CRAWL_ID")
+    if wanted_id is not None:
+        try:
+            check_crawl_id(wanted_id, "--crawl-id")
+        except CrawlIdError as exc:
+            raise CrawlSetupError(str(exc), EXIT_USAGE) from None
     check_settings(overrides)
     valid = checked_seeds(seeds, seeds_file)
     store = open_store(overrides.get("CRAWLER_STORE") or defaults.CRAWLER_STORE)
     store.check_writable()
+    distributed = bool(build_settings(overrides, verbose).get("CRAWLER_REDIS_URL"))
+    # One plain crawl per store (per local state folder, for S3) at a time: two would
+    # fetch the same pages and share one dedup cache file.  Workers of a distributed
+    # crawl share their frontier and index through Redis instead.
+    lock = None if distributed else lock_store(store)
+    try:
+        return _run_crawl(store, lock, valid, overrides, verbose, distributed)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def lock_store(store: Any) -> Any:
+    """Take the store's crawl lock (an ``flock`` the kernel releases when the process
+    dies, even on ``kill -9``), or raise :class:`CrawlSetupError` (exit 4)."""
+    from pathlib import Path
+
+    from crawler.schedule.lock import JobLock
+
+    lock = JobLock(Path(store.state_dir()) / STORE_LOCK, name="store")
+    if not lock.acquire(blocking=False):
+        holder = lock.holder() or {}
+        what = f"crawl {holder['crawl_id']}, " if holder.get("crawl_id") else ""
+        raise CrawlSetupError(
+            f"store {store.uri} is busy: another crawl is writing to it ({what}pid "
+            f"{holder.get('pid', '?')} on {holder.get('host', '?')}); try again when it ends",
+            EXIT_BUSY)
+    return lock
+
+
+def _run_crawl(store: Any, lock: Any, valid: list[str], overrides: dict[str, Any], verbose: int,
+               distributed: bool) -> CrawlResult:
+    from crawler.discovery.spider import NewsSpider
     from crawler.storage.uploader import flush_pending
 
     flush_pending(store)  # what earlier runs left spooled during an outage
     # -- distributed crawl (crawler.distributed): enqueue the seeds, then work as a worker --
-    if build_settings(overrides, verbose).get("CRAWLER_REDIS_URL"):
+    if distributed:
         from crawler.distributed.run import run_distributed_crawl
 
         try:
@@ -164,8 +206,18 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
         except ValueError as exc:  # e.g. another crawl id is running in that job
             raise CrawlSetupError(str(exc), EXIT_USAGE) from exc
     # -- end distributed crawl --
-    crawl_id = overrides.get("CRAWLER_CRAWL_ID") or new_crawl_id()
+    from crawler.crawlid import CrawlIdError, check_new_crawl_id
+
+    wanted_id = overrides.get("CRAWLER_CRAWL_ID")
+    crawl_id = wanted_id or new_crawl_id()
+    if wanted_id is not None:
+        try:
+            check_new_crawl_id(store, wanted_id, "--crawl-id")
+        except CrawlIdError as exc:
+            raise CrawlSetupError(str(exc), EXIT_USAGE) from None
     overrides["CRAWLER_CRAWL_ID"] = crawl_id
+    if lock is not None:
+        lock.update(crawl_id=crawl_id)
     settings = build_settings(overrides, verbose)
     check_browser(settings)
     if settings.get("JOBDIR"):
@@ -192,8 +244,33 @@ def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
         return CrawlResult(crawl_id, EXIT_CRAWL_FAILED)
     with store.open_read(key) as fh:
         manifest = json.load(fh)
+    pending = pending_upload(store, manifest)
+    if pending:
+        manifest["pending_upload"] = pending
+    return CrawlResult(crawl_id, manifest_exit_code(manifest, pending), manifest)
+
+
+def manifest_exit_code(manifest: dict[str, Any], pending: int = 0) -> int:
+    """The exit code a run's manifest stands for (see crawler.exitcodes)."""
+    from crawler.outcome import NOTHING_FETCHED
+
+    if manifest.get("failure") == NOTHING_FETCHED:
+        return EXIT_NOTHING_FETCHED
     code = EXIT_OK if manifest.get("status") == "finished" else EXIT_CRAWL_FAILED
-    return CrawlResult(crawl_id, code, manifest)
+    if code == EXIT_OK and (pending or manifest.get("dedup_state") == "pending"):
+        code = EXIT_PENDING_UPLOAD
+    return code
+
+
+def pending_upload(store: Any, manifest: dict[str, Any]) -> int:
+    """Files of the run still kept locally for upload (the manifest itself included)."""
+    pending = getattr(store, "pending", None)
+    if pending is None:
+        return 0
+    keys = {e["key"] for e in pending()}
+    own = {f["key"] for f in manifest.get("files", []) if isinstance(f, dict) and "key" in f}
+    own.add(layout.manifest_key(manifest.get("crawl_id") or ""))
+    return len(keys & own)
 
 
 def _stop_progress(process: CrawlerProcess) -> None:
@@ -241,6 +318,9 @@ def summarize(manifest: dict[str, Any]) -> dict[str, Any]:
         "json_files": parts[0],
         "json_bytes": parts[1],
         "files": [(f["key"], f["size"]) for f in files],
+        "pending_upload": manifest.get("pending_upload", 0),
+        "dedup_state": manifest.get("dedup_state"),
+        "store": manifest.get("store"),
     }
 
 
@@ -271,9 +351,17 @@ def print_summary(manifest: dict[str, Any], extra: list[tuple[str, str]] | None 
     table.add_row("WARC files", f"{s['warc_files']} ({_size(s['warc_bytes'])})")
     table.add_row("JSON Lines files", f"{s['json_files']} ({_size(s['json_bytes'])})")
     table.add_row("elapsed", f"{s['elapsed_seconds']:.1f} s" if s["elapsed_seconds"] else "-")
+    if s["pending_upload"]:
+        table.add_row("pending upload", f"{s['pending_upload']} file(s) kept locally")
+    if s["dedup_state"] == "pending":
+        table.add_row("dedup index", "not yet in the store")
     for label, value in extra or []:
         table.add_row(label, value)
     console.print(table)
+    if s["pending_upload"] or s["dedup_state"] == "pending":
+        console.print(f"[bold]the store was unavailable: {s['pending_upload']} file(s) still "
+                      f"pending upload; complete the crawl with: crawler upload --pending "
+                      f"--store {s['store']}[/bold]", soft_wrap=True)
     for key, size in s["files"]:
         console.print(f"  {key}  {_size(size)}", soft_wrap=True)
 
@@ -320,7 +408,9 @@ def report_crawl(run: Any, extra: Any = None, what: str = "crawl") -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if result.manifest:
+    if result.exit_code == EXIT_NOTHING_FETCHED:  # one line says it all: no table of zeros
+        print(f"crawler: error: {what} {result.crawl_id}: {result.manifest.get('reason')}", file=sys.stderr)
+    elif result.manifest:
         print_summary(result.manifest, extra=extra(result.manifest) if extra else None)
     else:
         print(f"crawler: {what} {result.crawl_id} did not finish; no manifest written", file=sys.stderr)
@@ -328,4 +418,5 @@ def report_crawl(run: Any, extra: Any = None, what: str = "crawl") -> int:
 
 
 __all__ = ["run_crawl", "report_crawl", "print_summary", "summarize", "CrawlSetupError", "StoreError",
-           "EXIT_OK", "EXIT_CRAWL_FAILED", "EXIT_USAGE", "EXIT_STORE"]
+           "EXIT_OK", "EXIT_CRAWL_FAILED", "EXIT_USAGE", "EXIT_STORE", "EXIT_BUSY",
+           "EXIT_PENDING_UPLOAD", "EXIT_NOTHING_FETCHED", "manifest_exit_code"]

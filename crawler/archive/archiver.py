@@ -204,11 +204,13 @@ class Archiver:
                         payload_len: int, truncated: str | None) -> tuple[Any, str | None]:
         if self.dedup is None or truncated:
             return None, None
+        # Only an original the store holds (or this run wrote) may be referred to: the
+        # dedup service checks that here, where the revisit is decided.
         if status == 304 and request.meta.get("conditional"):
             ref = self.dedup.previous_capture(request.url)
             return (ref, REVISIT_NOT_MODIFIED) if ref is not None else (None, None)
         if 200 <= status < 300 and payload_len >= self.dedup.min_revisit_size:
-            ref = self.dedup.lookup_payload(payload_digest)
+            ref = self.dedup.revisit_original(payload_digest)
             if ref is not None:
                 return ref, REVISIT_IDENTICAL
         return None, None

@@ -22,12 +22,16 @@ from typing import Any
 from datetime import datetime, timezone
 
 from crawler.context import spool_in_use
+from crawler.crawlid import RESERVED
 from crawler.storage import Store, layout
 from crawler.storage.base import StoredObject, sha256_file
 
 logger = logging.getLogger(__name__)
 
 READ = 256 * 1024
+#: folders of a spool root that are not crawls: an S3 store's local state cache and its
+#: files pending upload live next to the crawls' spool folders
+NOT_CRAWLS = ("_", layout.STATE_PREFIX, "pending")
 _CONTENT_LENGTH = re.compile(rb"(?im)^content-length:\s*(\d+)\s*$")
 
 
@@ -131,7 +135,8 @@ def recover_spool(store: Store, spool_root: Path | None = None, current: str | N
     recovered = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []:
         crawl_id = folder.name
-        if crawl_id in ("_", current) or store.exists(layout.manifest_key(crawl_id)):
+        # (an S3 store's spool root also holds its state cache and pending uploads: not crawls)
+        if crawl_id in (*NOT_CRAWLS, *RESERVED, current) or store.exists(layout.manifest_key(crawl_id)):
             continue
         if spool_in_use(folder):
             continue  # still being written by a live crawl

@@ -84,47 +84,46 @@ _SCROLL_JS = """async (maxHeight) => {
 }"""
 
 
-async def settle(page: Any, idle_wait: float, max_height: int = DEFAULT_SCREENSHOT_MAX_HEIGHT) -> None:
-    """After ``load``: wait for the network to be idle (at most ``idle_wait`` s), scroll the
-    page down and back (lazy images and infinite content start loading), and wait until the
-    requests that started are done (at most ``idle_wait`` s again)."""
-    await _network_idle(page, idle_wait)
-    inflight = {"n": 0, "last": asyncio.get_running_loop().time()}
+class NetworkTracker:
+    """Requests of a page in flight, to tell when its network has gone quiet (``QUIET`` s with
+    none in flight) -- Playwright's ``networkidle`` needs 500 ms and fires once per load.
+    Attach it before ``goto``."""
 
-    def started(_: Any) -> None:
-        inflight["n"] += 1
-        inflight["last"] = asyncio.get_running_loop().time()
+    def __init__(self, page: Any):
+        self.inflight = 0
+        self.last = asyncio.get_running_loop().time()
+        page.on("request", self._started)
+        page.on("requestfinished", self._ended)
+        page.on("requestfailed", self._ended)
 
-    def ended(_: Any) -> None:
-        inflight["n"] = max(0, inflight["n"] - 1)
-        inflight["last"] = asyncio.get_running_loop().time()
+    def _started(self, _: Any) -> None:
+        self.inflight += 1
+        self.last = asyncio.get_running_loop().time()
 
-    page.on("request", started)
-    page.on("requestfinished", ended)
-    page.on("requestfailed", ended)
-    try:
-        try:
-            await asyncio.wait_for(page.evaluate(_SCROLL_JS, max_height), timeout=max(idle_wait, 1.0) * 2)
-        except asyncio.TimeoutError:
-            pass
+    def _ended(self, _: Any) -> None:
+        self.inflight = max(0, self.inflight - 1)
+        self.last = asyncio.get_running_loop().time()
+
+    async def quiet(self, timeout: float) -> bool:
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + idle_wait
+        deadline = loop.time() + timeout
         while loop.time() < deadline:
-            if inflight["n"] == 0 and loop.time() - inflight["last"] >= QUIET:
-                break
+            if self.inflight == 0 and loop.time() - self.last >= QUIET:
+                return True
             await asyncio.sleep(0.05)
-    finally:
-        for event, fn in (("request", started), ("requestfinished", ended), ("requestfailed", ended)):
-            page.remove_listener(event, fn)
+        return False
 
 
-async def _network_idle(page: Any, seconds: float) -> None:
-    if seconds <= 0:
-        return
+async def settle(page: Any, tracker: NetworkTracker, idle_wait: float,
+                 max_height: int = DEFAULT_SCREENSHOT_MAX_HEIGHT) -> None:
+    """After ``load``: wait for the network to go quiet (at most ``idle_wait`` s), scroll the
+    page down and back (lazy images and infinite content start loading), wait again."""
+    await tracker.quiet(idle_wait)
     try:
-        await page.wait_for_load_state("networkidle", timeout=seconds * 1000)
-    except Exception:  # noqa: BLE001 - a page that keeps polling is settled enough
+        await asyncio.wait_for(page.evaluate(_SCROLL_JS, max_height), timeout=max(idle_wait, 1.0) * 2)
+    except asyncio.TimeoutError:
         pass
+    await tracker.quiet(idle_wait)
 
 
 async def screenshot(page: Any, max_height: int = DEFAULT_SCREENSHOT_MAX_HEIGHT) -> bytes:

@@ -20,8 +20,8 @@ HTML page to :meth:`BrowserRenderer.render` before extraction:
 * The rendered DOM replaces the body for extraction and out-links (the WARC pointer stays
   the page's response record), so a page whose text is built by scripts gets its text.
 
-Bounds: a page timeout (``CRAWLER_BROWSER_PAGE_TIMEOUT``), requests per page, a fresh
-browser context per page, the browser restarted after ``CRAWLER_BROWSER_PAGES_PER_BROWSER``
+Bounds: a page timeout (``CRAWLER_BROWSER_PAGE_TIMEOUT``), requests per page, a new page
+(in the browser's one context) per page, the browser restarted after ``CRAWLER_BROWSER_PAGES_PER_BROWSER``
 pages or above ``CRAWLER_BROWSER_MAX_RSS_MB``.  A page the browser fails on (timeout,
 crash) is extracted from the HTML as fetched; a page caught in a browser crash is rendered
 once more in a new browser.  So a crash costs at most that page's rendering, never the crawl.
@@ -64,10 +64,11 @@ class BrowserCrashed(Exception):
 class _Slot:
     """One running Chromium: pages rendered and in flight, whether it is being retired."""
 
-    __slots__ = ("browser", "pages", "inflight", "retiring", "dead")
+    __slots__ = ("browser", "context", "pages", "inflight", "retiring", "dead")
 
-    def __init__(self, browser: Any):
+    def __init__(self, browser: Any, context: Any):
         self.browser = browser
+        self.context = context
         self.pages = 0
         self.inflight = 0
         self.retiring = False
@@ -174,13 +175,10 @@ class BrowserRenderer:
     async def _render_once(self, response: Response) -> Response:
         slot = await self._browser_slot()
         slot.inflight += 1
-        context = None
+        page = None
         try:
             try:
-                context = await slot.browser.new_context(
-                    viewport=chromium.VIEWPORT, user_agent=self.user_agent, service_workers="block",
-                    accept_downloads=False)
-                page = await context.new_page()
+                page = await slot.context.new_page()
                 state = _PageState(response)
 
                 async def handler(route: Any) -> None:
@@ -196,10 +194,10 @@ class BrowserRenderer:
         finally:
             slot.inflight -= 1
             slot.pages += 1
-            if context is not None and not slot.dead:
+            if page is not None and not slot.dead:
                 try:
-                    await asyncio.wait_for(context.close(), 10)
-                except Exception:  # noqa: BLE001 - a browser that cannot close a context is retired
+                    await asyncio.wait_for(page.close(), 10)
+                except Exception:  # noqa: BLE001 - a browser that cannot close a page is retired
                     slot.retiring = True
             await self._maybe_retire(slot)
         if png is not None:
@@ -209,8 +207,9 @@ class BrowserRenderer:
         return response.replace(body=html.encode("utf-8"), encoding="utf-8", headers=headers)
 
     async def _load(self, page: Any, url: str) -> tuple[str, bytes | None]:
+        tracker = chromium.NetworkTracker(page)
         await page.goto(url, wait_until="load", timeout=self.page_timeout * 1000)
-        await chromium.settle(page, self.idle_wait, self.max_height)
+        await chromium.settle(page, tracker, self.idle_wait, self.max_height)
         html = await page.content()
         png = await chromium.screenshot(page, self.max_height) if self.take_screenshot else None
         return html, png
@@ -219,8 +218,9 @@ class BrowserRenderer:
         request = route.request
         url = request.url
         try:
-            if not state.served_main and request.is_navigation_request() and \
-                    request.frame.parent_frame is None and url.split("#")[0] == state.response.url:
+            if not state.served_main and request.is_navigation_request() and request.frame.parent_frame is None:
+                # the page itself (whatever the browser's spelling of its URL): the response
+                # the crawler has just fetched and archived
                 state.served_main = True
                 resp = state.response
                 await route.fulfill(status=resp.status, headers=_fulfil_headers(resp.headers), body=resp.body)
@@ -228,6 +228,10 @@ class BrowserRenderer:
             await self._route_resource(route, request, state)
         except Exception as exc:  # noqa: BLE001 - the page may be gone already
             logger.debug("browser route %s: %s", url, exc)
+            try:
+                await route.abort("failed")  # never leave the browser waiting for an answer
+            except Exception:  # noqa: BLE001 - already answered, or the page is gone
+                pass
 
     async def _route_resource(self, route: Any, request: Any, state: _PageState) -> None:
         url = request.url
@@ -276,8 +280,13 @@ class BrowserRenderer:
                               "Blocked" in type(exc).__name__ else "failed")
             return
         out_headers = _fulfil_headers(resp.headers)
-        if method == "GET" and resp.status == 200 and kind != "document":
-            self.cache.put(url, resp.status, out_headers, resp.body)
+        if method == "GET" and kind != "document":
+            # archived now: the crawl's own resource/link requests for it would fetch it twice
+            note = getattr(self.crawler.spider, "note_fetched", None)
+            if note is not None:
+                note(url)
+            if resp.status == 200:
+                self.cache.put(url, resp.status, out_headers, resp.body)
         await route.fulfill(status=resp.status, headers=out_headers, body=resp.body)
 
     def _write_screenshot(self, response: Response, png: bytes) -> None:
@@ -304,7 +313,10 @@ class BrowserRenderer:
                 self._pw = await self._pw_manager.start()
             browser = await chromium.launch(self._pw, self.executable,
                                             ("--host-resolver-rules=MAP * ~NOTFOUND",))
-            new = _Slot(browser)
+            # one context per browser (the crawl sends no cookies anyway), a new page per render
+            context = await browser.new_context(viewport=chromium.VIEWPORT, user_agent=self.user_agent,
+                                                service_workers="block", accept_downloads=False)
+            new = _Slot(browser, context)
 
             def disconnected(*_: Any) -> None:
                 new.dead = True

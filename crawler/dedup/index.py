@@ -82,6 +82,9 @@ class PayloadRef:
     filename: str | None = None
     offset: int | None = None
     length: int | None = None
+    #: the run that wrote the original (its WARC is under ``warc/<crawl_id>/``); lets
+    #: the workers of one distributed run trust each other's not yet stored captures
+    crawl_id: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))
@@ -111,6 +114,10 @@ def _url_row(state: UrlState) -> tuple[Any, ...]:
             state.last_status, state.article_id)
 
 
+def _ref_values(ref: PayloadRef) -> tuple[Any, ...]:
+    return (ref.uri, ref.date, ref.record_id, ref.filename, ref.offset, ref.length, ref.crawl_id)
+
+
 def _url_state(info: dict[str, Any]) -> UrlState:
     unknown = set(info) - set(_URL_FIELDS)
     if unknown:
@@ -138,6 +145,12 @@ class DedupIndex(ABC):
         if self.add_payload(digest, ref):
             return None
         return self.lookup_payload(digest)
+
+    @abstractmethod
+    def replace_payload(self, digest: str, old_record_id: str, ref: PayloadRef) -> bool:
+        """Make ``ref`` the original for ``digest`` if the stored original is still the
+        one with ``old_record_id`` (compare-and-set; the stored one's capture is gone).
+        ``True`` if replaced."""
 
     # -- URLs --------------------------------------------------------------------------
     @abstractmethod
@@ -213,7 +226,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS payload (
     digest TEXT PRIMARY KEY, uri TEXT NOT NULL, date TEXT NOT NULL, record_id TEXT NOT NULL,
-    filename TEXT, "offset" INTEGER, length INTEGER
+    filename TEXT, "offset" INTEGER, length INTEGER, crawl_id TEXT
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS url (
     url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, payload_digest TEXT,
@@ -265,6 +278,8 @@ class SQLiteDedupIndex(DedupIndex):
         try:
             for stmt in filter(str.strip, _SCHEMA.split(";")):
                 db.execute(stmt)
+            if "crawl_id" not in {r[1] for r in db.execute("PRAGMA table_info(payload)")}:
+                db.execute("ALTER TABLE payload ADD COLUMN crawl_id TEXT")  # older index
             db.execute("INSERT OR IGNORE INTO meta VALUES ('near_scheme', ?)", (NEAR_SCHEME,))
             (scheme,) = db.execute("SELECT value FROM meta WHERE key='near_scheme'").fetchone()
             db.execute("COMMIT")
@@ -391,18 +406,27 @@ class SQLiteDedupIndex(DedupIndex):
     # -- payloads ------------------------------------------------------------------------
     def lookup_payload(self, digest: str) -> PayloadRef | None:
         with self._lock:
-            rows = self._read('SELECT uri, date, record_id, filename, "offset", length '
+            rows = self._read('SELECT uri, date, record_id, filename, "offset", length, crawl_id '
                               "FROM payload WHERE digest=?", (digest,))
         return PayloadRef(*rows[0]) if rows else None
 
     def add_payload(self, digest: str, ref: PayloadRef) -> bool:
         with self._lock:
-            cur = self._write("INSERT OR IGNORE INTO payload VALUES (?,?,?,?,?,?,?)",
-                              (digest, ref.uri, ref.date, ref.record_id, ref.filename,
-                               ref.offset, ref.length))
+            cur = self._write('INSERT OR IGNORE INTO payload (digest, uri, date, record_id, '
+                              'filename, "offset", length, crawl_id) VALUES (?,?,?,?,?,?,?,?)',
+                              (digest, *_ref_values(ref)))
             added = cur.rowcount == 1
             self._wrote()
         return added
+
+    def replace_payload(self, digest: str, old_record_id: str, ref: PayloadRef) -> bool:
+        with self._lock:
+            cur = self._write('UPDATE payload SET uri=?, date=?, record_id=?, filename=?, '
+                              '"offset"=?, length=?, crawl_id=? WHERE digest=? AND record_id=?',
+                              (*_ref_values(ref), digest, old_record_id))
+            replaced = cur.rowcount == 1
+            self._wrote()
+        return replaced
 
     # -- URLs ----------------------------------------------------------------------------
     def seen_url(self, url: str) -> bool:
@@ -482,6 +506,16 @@ return n
 """
 
 
+# KEYS: payload hash.  ARGV: digest, record id of the original to replace, new value.
+_REPLACE_PAYLOAD_LUA = """
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return 0 end
+if cjson.decode(cur)[3] ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+"""
+
+
 def _compact(values: tuple[Any, ...]) -> str:
     """JSON list of the dataclass fields in order, trailing ``None``s dropped (small in RAM)."""
     values = list(values)
@@ -490,8 +524,6 @@ def _compact(values: tuple[Any, ...]) -> str:
     return json.dumps(values, separators=(",", ":"), ensure_ascii=False)
 
 
-def _ref_values(ref: PayloadRef) -> tuple[Any, ...]:
-    return (ref.uri, ref.date, ref.record_id, ref.filename, ref.offset, ref.length)
 
 
 class RedisDedupIndex(DedupIndex):
@@ -516,6 +548,7 @@ class RedisDedupIndex(DedupIndex):
         self.k_seq = f"{p}:near:seq"
         self.k_meta = f"{p}:meta"
         self._add_article = self.client.register_script(_ADD_ARTICLE_LUA)
+        self._replace_payload = self.client.register_script(_REPLACE_PAYLOAD_LUA)
         self.client.hsetnx(self.k_meta, "near_scheme", NEAR_SCHEME)
         scheme = self.client.hget(self.k_meta, "near_scheme")
         if scheme is not None and scheme.decode() != NEAR_SCHEME:
@@ -529,6 +562,10 @@ class RedisDedupIndex(DedupIndex):
 
     def add_payload(self, digest: str, ref: PayloadRef) -> bool:
         return bool(self.client.hsetnx(self.k_payload, digest, _compact(_ref_values(ref))))
+
+    def replace_payload(self, digest: str, old_record_id: str, ref: PayloadRef) -> bool:
+        return bool(self._replace_payload(keys=[self.k_payload],
+                                          args=[digest, old_record_id, _compact(_ref_values(ref))]))
 
     # -- URLs ----------------------------------------------------------------------------
     def seen_url(self, url: str) -> bool:

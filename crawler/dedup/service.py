@@ -18,14 +18,16 @@
   copy's id (``DEDUP_NEAR_DUPLICATES = "mark"``) or are dropped (``"suppress"``).
 
 The index is SQLite in the store's ``state/`` folder by default, Redis with
-``DEDUP_BACKEND = "redis://..."`` for distributed crawls.
+``DEDUP_BACKEND = "redis://..."`` for distributed crawls.  On a remote store (S3) the
+SQLite file is a cache of the store's snapshot, synchronised at the start and published
+at the end (:mod:`crawler.dedup.snapshot`).  A revisit only refers to an original whose
+WARC the store holds or this run wrote (:meth:`Dedup.holds`).
 """
 
 from __future__ import annotations
 
 import logging
 import re
-import shutil
 from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -33,8 +35,8 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.context import RunContext, per_crawler
 from crawler.dedup import near
-from crawler.dedup.index import DEFAULT_SQLITE_NAME, PayloadRef, UrlState, open_dedup_index
-from crawler.storage import layout
+from crawler.dedup.index import PayloadRef, UrlState, open_dedup_index
+from crawler.dedup.snapshot import SNAPSHOT_KEY, StateSync, stored_warc_keys, syncs_with
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -48,7 +50,6 @@ logger = logging.getLogger(__name__)
 _ATTR = "_newsarchiver_dedup"
 #: URL states kept in memory (see Dedup._states): bounded, whatever the crawl's size.
 STATE_CACHE_SIZE = 4096
-SNAPSHOT_KEY = f"{layout.STATE_PREFIX}/{DEFAULT_SQLITE_NAME}"
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
 
@@ -79,16 +80,24 @@ class Dedup:
     def __init__(self, crawler: Crawler):
         settings = crawler.settings
         ctx = RunContext.of(crawler)
+        self.ctx = ctx
         self.store = ctx.store
+        self.crawl_id = ctx.crawl_id
+        self.crawler = crawler
         backend = settings.get("DEDUP_BACKEND")
-        # A remote store (S3) keeps the SQLite index as a snapshot under state/: restore
-        # it when this machine has none, upload it again at the end of the run.
-        self.snapshot = None
-        if not backend and self.store.local_path(SNAPSHOT_KEY) is None:
-            self.snapshot = self.store.state_dir() / DEFAULT_SQLITE_NAME
-            if not self.snapshot.exists() and self.store.exists(SNAPSHOT_KEY):
-                with self.store.open_read(SNAPSHOT_KEY) as src, open(self.snapshot, "wb") as dst:
-                    shutil.copyfileobj(src, dst)
+        #: names of the WARC files the store holds (a revisit may only point into one of
+        #: them, or into this run's own files); None when the store cannot be listed now
+        warc_keys = stored_warc_keys(self.store)
+        self._held: set[str] | None = (None if warc_keys is None
+                                       else {k.rsplit("/", 1)[-1] for k in warc_keys})
+        # A remote store (S3) is the source of truth for the SQLite index: the local file
+        # is a cache, refreshed from the store's snapshot at the start and published
+        # (conditional write, merged with other writers') at the end.
+        self.sync: StateSync | None = None
+        self.sync_action: str | None = None
+        if not backend and syncs_with(self.store):
+            self.sync = StateSync(self.store, self.store.state_dir())
+            self.sync_action = self.sync.prepare(warc_keys)
         self.index = open_dedup_index(backend, self.store.state_dir())
         self.min_revisit_size = settings.getint("DEDUP_MIN_REVISIT_SIZE", 256)
         self.recrawl_window = parse_duration(settings.get("CRAWLER_RECRAWL_YOUNGER_THAN"))
@@ -102,6 +111,9 @@ class Dedup:
         #: its article is written -- one index look-up instead of three.  Only this crawl
         #: changes the state of the URLs it fetches, so the copies stay true.
         self._states: OrderedDict[str, UrlState | None] = OrderedDict()
+        #: digest -> record id of an indexed original whose capture the store does not
+        #: hold: this run's full capture replaces it in the index
+        self._missing: dict[str, str] = {}
         self._mark_recovered(getattr(ctx, "recovered_articles", None) or [])
 
     @classmethod
@@ -109,12 +121,39 @@ class Dedup:
         return per_crawler(crawler, _ATTR, cls)
 
     # -- payloads ----------------------------------------------------------------------
+    def holds(self, ref: PayloadRef) -> bool:
+        """Is the capture ``ref`` points at in the store (or in this run's spool)?"""
+        if ref.crawl_id is not None and ref.crawl_id == self.crawl_id:
+            return True  # this run's (or, distributed, a fellow worker's): stored at its end
+        if self._held is None:
+            return True  # store unreachable: the index as last synced is the best knowledge
+        return ref.filename is not None and ref.filename in self._held
+
     def lookup_payload(self, digest: str) -> PayloadRef | None:
         return self.index.lookup_payload(digest)
 
+    def revisit_original(self, digest: str) -> PayloadRef | None:
+        """The original a response with this payload digest may be a revisit of: the
+        indexed one if the store holds its capture, else None (the response is then
+        archived in full and becomes the indexed original)."""
+        ref = self.index.lookup_payload(digest)
+        if ref is None or self.holds(ref):
+            return ref
+        self._missing[digest] = ref.record_id
+        self.crawler.stats.inc_value("dedup/original_missing")
+        logger.info("original of %s (%s in %s) is not in the store: archived in full",
+                    digest, ref.uri, ref.filename)
+        return None
+
     def remember_payload(self, digest: str, url: str, date: str, loc: RecordLocation) -> None:
-        self.index.add_payload(digest, PayloadRef(url, date, loc.record_id, loc.filename,
-                                                  loc.offset, loc.length))
+        ref = PayloadRef(url, date, loc.record_id, loc.filename, loc.offset, loc.length,
+                         self.crawl_id)
+        if self._held is not None:
+            self._held.add(loc.filename)
+        missing = self._missing.pop(digest, None)
+        if missing is not None and self.index.replace_payload(digest, missing, ref):
+            return
+        self.index.add_payload(digest, ref)
 
     def _get_state(self, url: str) -> UrlState | None:
         states = self._states
@@ -137,10 +176,12 @@ class Dedup:
         self._remember_state(url, state)
 
     def previous_capture(self, url: str) -> PayloadRef | None:
+        """The capture a ``304`` of ``url`` may be a revisit of (held by the store)."""
         state = self._get_state(url)
         if state is None or not state.payload_digest:
             return None
-        return self.index.lookup_payload(state.payload_digest)
+        ref = self.index.lookup_payload(state.payload_digest)
+        return ref if ref is not None and self.holds(ref) else None
 
     # -- URL state (incremental) --------------------------------------------------------
     def remember_url(self, url: str, status: int, head: HeadInfo, digest: str | None, date: str) -> None:
@@ -197,6 +238,10 @@ class Dedup:
         state = self._get_state(url)
         if state is None or not state.article_id or state.last_status not in (200, 203, 304):
             return "fetch", state
+        if state.payload_digest and self._held is not None:
+            ref = self.index.lookup_payload(state.payload_digest)
+            if ref is not None and not self.holds(ref):
+                return "fetch", state  # its capture is not in the store: archive it again
         changed = _parse_iso(state.last_fetched)
         if changed and self.min_age and self.now - changed < self.min_age:
             return "skip", state  # just captured (e.g. by a run that crashed): resume, don't re-check
@@ -220,13 +265,6 @@ class Dedup:
         return dup
 
     def close(self) -> None:
-        copy = None
-        if self.snapshot is not None and hasattr(self.index, "snapshot"):
-            copy = self.index.snapshot(self.snapshot.with_name(self.snapshot.name + ".upload"))
         self.index.close()
-        if copy is not None:
-            try:
-                self.store.put_file(copy, SNAPSHOT_KEY, overwrite=True)  # type: ignore[call-arg]
-            except Exception as exc:  # the crawl's files are safe; the next run re-learns
-                logger.warning("could not upload the dedup index snapshot: %s", exc)
-                copy.unlink(missing_ok=True)
+        if self.sync is not None:
+            self.ctx.dedup_state = self.sync.publish()

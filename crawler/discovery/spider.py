@@ -28,6 +28,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.archive.archiver import METADATA_FIELDS
 from crawler.context import RunContext
+from crawler.outcome import CrawlOutcome, failure_reason
 from crawler.discovery.feeds import (
     discover_feed_links,
     looks_like_feed,
@@ -117,7 +118,7 @@ class NewsSpider(scrapy.Spider):
             max_url_length=settings.getint("CRAWLER_MAX_URL_LENGTH", 2048),
             max_repeated_segments=settings.getint("CRAWLER_MAX_REPEATED_SEGMENTS", 2),
             max_query_variants=settings.getint("CRAWLER_MAX_QUERY_VARIANTS", 50),
-            max_pages_per_host=settings.getint("CRAWLER_MAX_PAGES_PER_HOST", 50000),
+            max_pages_per_host=settings.getint("CRAWLER_MAX_URLS_PER_HOST", 50000),
         )
         self.follow_links = settings.getbool("CRAWLER_FOLLOW_LINKS", True)
         self.use_sitemaps = settings.getbool("CRAWLER_SITEMAPS", True)
@@ -430,8 +431,14 @@ class NewsSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         if request is not None and request.meta.get("probe"):
             return
+        if type(failure.value).__name__ == "AlreadyArchived":  # crawler.dedup.redirects: not an error
+            logger.info("not fetched: %s", failure.getErrorMessage())
+            return
         self.crawler.stats.inc_value("fetch/errors")
         url = getattr(request, "url", "?")
+        seed = request is not None and request.meta.get("source") == "seed"
+        if seed:  # said once at the end: one warning per failed seed, or the crawl's verdict
+            CrawlOutcome.of(self.crawler).seed_failed(request.meta.get("seed") or url, failure_reason(failure))
         response = getattr(failure.value, "response", None)
         if response is not None:  # HttpError: a 404 & co. is ordinary, archived, and counted
             self.crawler.stats.inc_value(f"fetch/errors/http_{response.status}")
@@ -439,7 +446,7 @@ class NewsSpider(scrapy.Spider):
             return
         name = type(failure.value).__name__
         self.crawler.stats.inc_value(f"fetch/errors/{name}")
-        if isinstance(failure.value, IgnoreRequest) and (
+        if seed or isinstance(failure.value, IgnoreRequest) and (
                 "robots.txt" in str(failure.value) or "--allow-private" in str(failure.value)):
             # robots.txt refusals are expected; the SSRF guard logs its own warning
             logger.info("not fetched: %s: %s", url, failure.getErrorMessage())
@@ -447,6 +454,12 @@ class NewsSpider(scrapy.Spider):
         logger.warning("fetch failed: %s: %s: %s", url, name, failure.getErrorMessage() or "no detail")
 
     # -- helpers -------------------------------------------------------------------
+    def note_fetched(self, url: str) -> None:
+        """``url`` was fetched and archived outside the frontier (by the browser, as a page
+        resource): it is not to be scheduled again this run."""
+        if is_http_url(url):
+            self._admitted.add(hash64(canonicalize_url(url, self.tracking_params)))
+
     def _in_scope(self, url: str, depth: int) -> tuple[bool, str]:
         return self.scope.in_scope(url, depth)
 

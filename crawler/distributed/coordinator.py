@@ -69,7 +69,7 @@ DEFAULT_JOB = "news"
 # so the crawl never fetches more than the budget.  Returns {field, request}, false
 # (nothing to take now) or {'', 'budget'} (the budget is spent).
 _POP_LUA = """
-local max_pages = tonumber(ARGV[2])
+local max_pages = tonumber(redis.call('GET', KEYS[12]) or ARGV[2])
 local max_host = tonumber(ARGV[3])
 local obey = ARGV[4] == '1'
 local used = tonumber(redis.call('GET', KEYS[8]) or '0')
@@ -398,7 +398,7 @@ class Coordinator:
         res = self._pop(keys=[queue_key, self.keys.inflight(self.worker), self.keys.inflight_seq,
                               self.keys.epoch, self.keys.idle, self.keys.claimed, self.keys.dropped,
                               self.keys.budget, self.keys.host_budget, self.keys.robots_paid,
-                              self.keys.dropped_host_budget],
+                              self.keys.dropped_host_budget, f"{self.keys.budget}:max_pages"],
                         args=[self.worker, self.max_pages, self.max_pages_per_host, int(self.obey_robots)])
         if res and not res[0]:
             self.budget_spent = True

@@ -39,10 +39,17 @@ class DistributedScheduler(Scheduler):
             crawler.settings.getint("CONCURRENT_REQUESTS", 16)
         inst._tracked: dict[int, tuple[Any, str]] = {}
         inst._downloading: set[int] = set()
+        #: requests whose response arrived (archived): done even if the worker is closing
+        inst._answered: set[int] = set()
         from scrapy import signals
 
         crawler.signals.connect(inst._left_downloader, signal=signals.request_left_downloader)
+        crawler.signals.connect(inst._answered_request, signal=signals.response_received)
         return inst
+
+    def _answered_request(self, response: Any = None, request: Any = None, spider: Any = None) -> None:
+        if request is not None and id(request) in self._tracked:
+            self._answered.add(id(request))
 
     def _left_downloader(self, request: Any, spider: Any = None) -> None:
         self._downloading.discard(id(request))
@@ -125,10 +132,15 @@ class DistributedScheduler(Scheduler):
         entry = self._tracked.pop(id(request), None)
         if entry is None:
             return
+        answered = id(request) in self._answered
+        self._answered.discard(id(request))
         engine_slot = getattr(self.crawler.engine, "_slot", None)
-        if self.coord.closing or getattr(engine_slot, "closing", None):
-            # Shutting down before the crawl is complete: the request may have been
-            # cancelled; leave it in flight, it is re-queued when the worker closes.
+        if not answered and (self.coord.closing or getattr(engine_slot, "closing", None)):
+            # Shutting down before the crawl is complete and this request got no
+            # response (cancelled, or refused by the closing worker): leave it in
+            # flight, it is re-queued when the worker closes.  A request that was
+            # answered is archived and its callback has run: re-queueing it would make
+            # another worker fetch the same URL again.
             return
         flush_archive(self.crawler)
         self.coord.done(entry[1])

@@ -142,9 +142,10 @@ class _Checker:
             page.on("response", on_response)
             page.on("requestfailed", on_failed)
             await page.route("**/*", route)
+            tracker = chromium.NetworkTracker(page)
             resp = await page.goto(replay_url, wait_until="load", timeout=self.page_timeout * 1000)
             status = resp.status if resp is not None else 0
-            await chromium.settle(page, self.idle_wait)
+            await chromium.settle(page, tracker, self.idle_wait)
             png = await chromium.screenshot(page)
         finally:
             await ctx.close()
@@ -158,10 +159,11 @@ class _Checker:
         ctx = await self.browser.new_context(viewport=chromium.VIEWPORT, service_workers="block")
         try:
             page = await ctx.new_page()
+            tracker = chromium.NetworkTracker(page)
             resp = await page.goto(url, wait_until="load", timeout=self.page_timeout * 1000)
             if resp is None or resp.status >= 400:
                 return None
-            await chromium.settle(page, self.idle_wait)
+            await chromium.settle(page, tracker, self.idle_wait)
             return await chromium.screenshot(page)
         except Exception as exc:  # noqa: BLE001 - the live site may be gone: no reference then
             logger.info("live page %s unavailable: %s", url, str(exc).splitlines()[0][:200])

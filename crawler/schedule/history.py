@@ -11,6 +11,8 @@ per run::
 
 ``status``: ``running`` (no finish line yet and the pid is alive on this host),
 ``interrupted`` (no finish line and the process is gone), ``finished``,
+``pending_upload`` (finished, but files are still in the local spool: the store was
+unavailable; ``crawler upload --pending`` completes it),
 ``shutdown`` (stopped by a signal, manifest written), ``failed`` (no manifest or
 crawl error), ``killed`` (the crawl died from a signal), ``skipped`` (already running).
 

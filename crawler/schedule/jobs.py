@@ -309,6 +309,13 @@ class Job(_Section):
                 check_value(key, value)
             except SettingError as exc:
                 problems.append(f"{key}: {exc}")
+        if "CRAWLER_CRAWL_ID" in v:
+            from crawler.crawlid import CrawlIdError, check_crawl_id
+
+            try:
+                check_crawl_id(v["CRAWLER_CRAWL_ID"], "CRAWLER_CRAWL_ID")
+            except CrawlIdError as exc:
+                problems.append(str(exc))
         if problems:
             raise ValueError("; ".join(problems))
         return v

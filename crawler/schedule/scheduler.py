@@ -228,7 +228,9 @@ class Scheduler:
         assert st.proc is not None
         rc = st.proc.returncode
         st.exit_codes.append(rc)
-        what = {0: "finished", 4: "skipped (already running)"}.get(rc, f"ended with exit code {rc}")
+        what = {0: "finished", 4: "skipped (already running)",
+                6: "finished, files pending upload (crawler upload --pending)"}.get(
+                    rc, f"ended with exit code {rc}")
         if self._stop.is_set():
             nxt = "none (stopping)"
         elif st.missed:

@@ -146,6 +146,10 @@ class StoreUnavailable(StoreError):
     """The endpoint could not be reached or kept failing (transient errors)."""
 
 
+class StateConflict(StoreError):
+    """A conditional write lost: the state object changed since it was read."""
+
+
 class StoreAuthError(StoreError):
     """The endpoint rejected the credentials (or no credentials were found)."""
 
@@ -490,6 +494,96 @@ class S3Store(Store):
         tmp.write_bytes(data)
         return self._make_pending(tmp, key, len(data), digest, reason, overwrite=True)
 
+    # ------------------------------------------------------------ state objects
+    # Objects under state/ that several writers update (the dedup index snapshot) are
+    # read and written with their ETag: a writer replaces only the version it read.
+    @property
+    def identity(self) -> str:
+        """``endpoint|s3://bucket/prefix``: what a local cache of this store is a cache of
+        (two endpoints may have buckets of the same name, e.g. a new test server)."""
+        return f"{self._endpoint}|{self.uri}"
+
+    def is_offline(self) -> bool:
+        """The endpoint failed lately (see ``offline_grace``): don't wait on it."""
+        return self._offline()
+
+    def head_etag(self, key: str) -> str | None:
+        """The ETag of ``key`` in the store (never a pending local copy), or None."""
+        head = self._head(self._full(key))
+        return head.get("ETag") if head is not None else None
+
+    def get_file(self, key: str, dest: Path) -> str | None:
+        """Download ``key`` to ``dest``; returns the ETag of the version read, or None
+        when there is no such object."""
+        from botocore.exceptions import ClientError
+
+        full = self._full(key)
+
+        def attempt(_n: int) -> str | None:
+            try:
+                resp = self.client.get_object(Bucket=self.bucket, Key=full)
+            except ClientError as exc:
+                code, status = self._code(exc)
+                if status == 404 or code in ("404", "NoSuchKey", "NotFound"):
+                    return None
+                raise
+            tmp = Path(dest).with_name(Path(dest).name + ".part")
+            with contextlib.closing(resp["Body"]) as body, open(tmp, "wb") as out:
+                for chunk in body.iter_chunks(1024 * 1024):
+                    out.write(chunk)
+            os.replace(tmp, dest)
+            return resp.get("ETag")
+
+        return self._retrying(f"read {key}", attempt)
+
+    def put_if(self, local_path: Path, key: str, if_match: str | None) -> str:
+        """Upload ``local_path`` as ``key`` only if the stored object is still the
+        version ``if_match`` (an ETag), or, with ``None``, only if there is none.
+        Returns the new ETag; raises :class:`StateConflict` when another writer got
+        there first.  The local file is kept."""
+        from botocore.exceptions import ClientError
+
+        local_path = Path(local_path)
+        full = self._full(key)
+        size = local_path.stat().st_size
+        digest = sha256_file(local_path)
+
+        def ours(head: dict[str, Any] | None) -> bool:
+            return (head is not None and int(head.get("ContentLength", -1)) == size
+                    and (head.get("Metadata") or {}).get("sha256") == digest)
+
+        def attempt(n: int) -> str:
+            cond: dict[str, str]
+            if self.conditional_writes is False:  # no conditional writes: check, then put
+                head = self._head(full)
+                if (head.get("ETag") if head else None) != if_match:
+                    raise StateConflict(key)
+                cond = {}
+            else:
+                cond = {"IfMatch": if_match} if if_match else {"IfNoneMatch": "*"}
+            try:
+                with open(local_path, "rb") as fh:
+                    resp = self.client.put_object(Bucket=self.bucket, Key=full, Body=fh,
+                                                  ContentLength=size,
+                                                  Metadata={"sha256": digest}, **cond)
+            except ClientError as exc:
+                code, status = self._code(exc)
+                if code in ("PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey") \
+                        or status in (409, 412) or (status == 404 and if_match):
+                    head = self._head(full) if n else None
+                    if n and ours(head):  # our earlier attempt's answer was lost
+                        return head["ETag"]
+                    raise StateConflict(key) from None
+                if (code == "NotImplemented" or status == 501) and cond:
+                    logger.warning("endpoint does not support conditional writes; %s is "
+                                   "replaced after a HEAD check (not atomic)", key)
+                    self.conditional_writes = False
+                    return attempt(n)
+                raise
+            return resp.get("ETag") or self._head(full)["ETag"]
+
+        return self._retrying(f"upload {key}", attempt)
+
     def read_range(self, key: str, offset: int, length: int) -> bytes:
         pending = self._pending_path(key)
         if pending.is_file():
@@ -742,7 +836,8 @@ class S3Store(Store):
         target = self._pending_path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         entry = {"key": key, "path": str(target), "size": size, "sha256": digest,
-                 "overwrite": overwrite, "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+                 "overwrite": overwrite, "since": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                 "endpoint": self._endpoint}
         with self._journal_lock():
             if target.exists() and not overwrite:
                 raise StoreError(f"refusing to overwrite existing object {key} (pending upload)")
@@ -755,8 +850,12 @@ class S3Store(Store):
                        reason)
         return PendingObject(key, size, digest, spool_path=str(target))
 
-    def pending(self) -> list[dict[str, Any]]:
-        """The pending entries (last entry per key), whose local file still exists."""
+    def pending(self, *, every_endpoint: bool = False) -> list[dict[str, Any]]:
+        """The pending entries (last entry per key), whose local file still exists.
+
+        The spool root is named after the bucket and prefix only: files another endpoint
+        (with a bucket of the same name) left pending are not this store's, and are left
+        out unless ``every_endpoint``."""
         entries: dict[str, dict[str, Any]] = {}
         if self.journal.exists():
             for line in self.journal.read_text(encoding="utf-8").splitlines():
@@ -773,7 +872,10 @@ class S3Store(Store):
                     if key not in entries:
                         entries[key] = {"key": key, "path": str(path), "size": None,
                                         "sha256": None, "overwrite": False}
-        return [e for e in entries.values() if Path(e["path"]).is_file()]
+        out = [e for e in entries.values() if Path(e["path"]).is_file()]
+        if not every_endpoint:
+            out = [e for e in out if e.get("endpoint") in (None, self._endpoint)]
+        return out
 
     def upload_pending(self) -> tuple[int, int]:
         """Upload and verify the pending files; returns ``(uploaded, still_pending)``.
@@ -782,6 +884,10 @@ class S3Store(Store):
         endpoint still unavailable leaves the remaining files pending."""
         with self._journal_lock():
             todo = self.pending()
+            foreign = len(self.pending(every_endpoint=True)) - len(todo)
+        if foreign:
+            logger.warning("%d file(s) in %s are pending for %s at another endpoint; left alone",
+                           foreign, self.pending_root, self.uri)
         if not todo:
             return 0, 0
         done: set[str] = set()
@@ -813,7 +919,7 @@ class S3Store(Store):
             done.add(entry["key"])
             logger.info("uploaded pending %s (%d bytes)", entry["key"], size)
         with self._journal_lock():
-            remaining = [e for e in self.pending() if e["key"] not in done]
+            remaining = [e for e in self.pending(every_endpoint=True) if e["key"] not in done]
             tmp = self.journal.with_name(self.journal.name + ".tmp")
             with open(tmp, "w", encoding="utf-8") as fh:
                 for e in remaining:
@@ -831,4 +937,4 @@ class S3Store(Store):
         if failure is not None and (isinstance(failure, StoreAuthError)
                                     or "NoSuchBucket" in str(failure)):
             raise failure
-        return len(done), len(remaining)
+        return len(done), len([e for e in remaining if e.get("endpoint") in (None, self._endpoint)])

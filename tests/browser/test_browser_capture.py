@@ -45,8 +45,9 @@ async def _replayed_texts(urls: list[str]) -> dict[str, str]:
                                         ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",))
         for url in urls:
             page = await browser.new_page()
+            tracker = chromium.NetworkTracker(page)
             await page.goto(url, wait_until="load", timeout=60_000)
-            await chromium.settle(page, 2.0)
+            await chromium.settle(page, tracker, 2.0)
             out[url] = await page.evaluate("() => document.body.innerText")
             await page.close()
         await browser.close()
@@ -57,6 +58,7 @@ def test_browser_crawl_archives_and_extracts_script_built_articles(browser_crawl
     base, expected, store, run = (browser_crawl[k] for k in ("base", "expected", "store", "run"))
     stats = run.manifest["stats"]
     assert stats.get("browser/pages") == 4 and stats.get("browser/screenshots") == 4, stats
+    assert stats.get("browser/recycled/pages", 0) >= 1 and stats.get("browser/launches", 0) >= 2, stats
     logs = {e["path"]: browser_crawl["requests"][e["path"]] for e in expected}
     api = next(p for e in expected if e["kind"] == "fetch" for p in e["resources"] if p.startswith("/api/"))
     api_log = browser_crawl["requests"][api]

@@ -47,6 +47,63 @@ def test_payload_first_writer_wins(index: DedupIndex):
     assert index.counts()["payloads"] == 2
 
 
+def test_replace_payload_is_compare_and_set(index: DedupIndex):
+    """An original whose capture the store lost is replaced -- only if it is still the one
+    the caller saw (another worker may have replaced it first)."""
+    assert index.add_payload(DIGEST, REF) is True
+    new = PayloadRef(uri="https://news.example/a", date="2024-06-01T00:00:00.000000Z",
+                     record_id="<urn:uuid:3>", filename="news-2.warc.gz", offset=0, length=9,
+                     crawl_id="20240601T000000Z-abcdef")
+    assert index.replace_payload(DIGEST, "<urn:uuid:not-the-stored-one>", new) is False
+    assert index.lookup_payload(DIGEST) == REF
+    assert index.replace_payload(DIGEST, REF.record_id, new) is True
+    assert index.lookup_payload(DIGEST) == new  # crawl_id kept
+    assert index.replace_payload("sha1:ABSENT", REF.record_id, new) is False
+    assert index.lookup_payload("sha1:ABSENT") is None
+
+
+def test_sqlite_index_of_an_older_version_is_migrated(tmp_path: Path):
+    """Snapshots written before payloads recorded their run open and keep their entries."""
+    path = tmp_path / "old.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript("""
+        CREATE TABLE payload (digest TEXT PRIMARY KEY, uri TEXT NOT NULL, date TEXT NOT NULL,
+            record_id TEXT NOT NULL, filename TEXT, "offset" INTEGER, length INTEGER) WITHOUT ROWID;
+        INSERT INTO payload VALUES ('sha1:OLD', 'u', 'd', 'r', 'f.warc.gz', 1, 2);""")
+    db.close()
+    with SQLiteDedupIndex(path) as index:
+        assert index.lookup_payload("sha1:OLD") == PayloadRef("u", "d", "r", "f.warc.gz", 1, 2)
+        index.add_payload(DIGEST, REF)
+        assert index.lookup_payload(DIGEST) == REF
+
+
+def test_merge_index_files(tmp_path: Path):
+    """What concurrent writers of one store do before they replace its snapshot."""
+    from crawler.dedup.merge import merge_index_file
+
+    dst, src = tmp_path / "dst.sqlite3", tmp_path / "src.sqlite3"
+    sig_a = near.signature(BRIDGE)
+    with SQLiteDedupIndex(dst) as a, SQLiteDedupIndex(src) as b:
+        a.add_payload(DIGEST, REF)
+        b.add_payload(DIGEST, PayloadRef("x", "y", "<other>"))  # first writer (dst) keeps it
+        b.add_payload("sha1:B", PayloadRef("b", "d", "<b>", "b.warc.gz", 0, 1, "c2"))
+        a.set_url("https://s/1", UrlState(last_fetched="2024-01-01T00:00:00Z", last_status=200,
+                                          article_id="old"))
+        b.set_url("https://s/1", UrlState(last_fetched="2024-02-01T00:00:00Z", last_status=404))
+        b.set_url("https://s/2", UrlState(article_id="two"))
+        a.add_article(near.signature(UNRELATED), "art-a", "https://s/a")
+        b.add_article(sig_a, "art-b", "https://s/b")
+    assert merge_index_file(dst, src) == {"payload": 1, "url": 1, "near_article": 1}
+    with SQLiteDedupIndex(dst) as m:
+        assert m.lookup_payload(DIGEST) == REF
+        assert m.lookup_payload("sha1:B").crawl_id == "c2"
+        assert m.get_url("https://s/1") == UrlState(last_fetched="2024-02-01T00:00:00Z",
+                                                    last_status=404, article_id="old")
+        assert m.get_url("https://s/2").article_id == "two"
+        # the merged signature is found through its (renumbered) band keys
+        assert m.find_near_duplicate(near.signature(_wire_copy(BRIDGE)), "new") == "art-b"
+
+
 # -- URLs -------------------------------------------------------------------------------
 def test_url_state(index: DedupIndex):
     url = "https://news.example/2024/05/01/story"

@@ -98,3 +98,22 @@ def test_run_exits_4_when_job_is_already_running(tmp_path):
     runs = list_history(store)
     assert [r["status"] for r in runs] == ["skipped"]
     assert not (store / "manifests").exists()  # no crawl was started
+
+
+def test_run_whose_store_is_busy_is_recorded_as_skipped(tmp_path):
+    """Another crawl (another job, or a plain crawl) holds the store's crawl lock: the job's
+    crawl exits 4 at once and the run history says skipped, not failed."""
+    store = tmp_path / "store"
+    job = tmp_path / "other.toml"
+    job.write_text(f'seeds = ["http://127.0.0.1:9/"]\nstore = "{store}"\n')
+    holder = start_holder(store / "state" / "crawl.lock")
+    try:
+        proc = subprocess.run([sys.executable, "-m", "crawler.schedule", "run", str(job)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=120)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert proc.returncode == 4, proc.stderr
+    assert "is busy: another crawl is writing to it" in proc.stderr
+    runs = list_history(store)
+    assert [(r["status"], r["exit_code"]) for r in runs] == [("skipped", 4)]

@@ -378,10 +378,11 @@ def test_upload_command(make_store, proxy, bucket, tmp_path, monkeypatch, capsys
     """``crawler upload --pending --store s3://...`` (the handler the CLI wires)."""
     import argparse
 
+    from crawler import uploadcli
     from crawler.storage import uploader
 
     parser = argparse.ArgumentParser()
-    uploader.register(parser.add_subparsers(dest="command"))
+    uploadcli.register(parser.add_subparsers(dest="command"))
     store = make_store(endpoint=proxy.endpoint, spool_root=tmp_path / "sp" / bucket / "arch")
     proxy.stop()
     for i in range(3):
@@ -392,7 +393,25 @@ def test_upload_command(make_store, proxy, bucket, tmp_path, monkeypatch, capsys
     monkeypatch.setenv("AWS_ENDPOINT_URL", proxy.endpoint)
     args = parser.parse_args(["upload", "--pending", "--store", store.uri])
     proxy.start()
-    assert uploader.HANDLERS["upload"](args) == 0
+    assert args.handler is uploadcli.cmd_upload
+    assert uploadcli.HANDLERS["upload"](args) == 0
     assert "3 file(s) uploaded, 0 still pending" in capsys.readouterr().out
     assert sorted(store.list()) == [f"warc/c/f{i}.warc.gz" for i in range(3)]
     assert uploader.flush_pending(store) == (0, 0)
+
+
+def test_pending_files_of_another_endpoint_are_left_alone(make_store, proxy, s3, bucket, tmp_path):
+    """The spool root is named after bucket and prefix: files pending for the same bucket
+    name at another endpoint are not uploaded to this one (nor counted as its pending)."""
+    down = make_store(endpoint=proxy.endpoint)
+    proxy.stop()
+    p = down.spool_dir("c") / "x"
+    p.write_bytes(b"for the other endpoint")
+    assert isinstance(down.put_file(p, "warc/c/x.warc.gz"), PendingObject)
+    here = make_store()  # same bucket name and spool root, the moto endpoint itself
+    assert here.pending() == [] and len(here.pending(every_endpoint=True)) == 1
+    assert here.upload_pending() == (0, 0)
+    assert s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
+    proxy.start()
+    assert down.upload_pending() == (1, 0)
+    assert list(here.list()) == ["warc/c/x.warc.gz"]

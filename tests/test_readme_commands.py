@@ -56,6 +56,7 @@ EXCLUDED = {
     "./scripts/test": "runs this whole suite (it is how this test is run)",
     "crawler crawl --browser": "the name of an option in a sentence (no seed); tests/browser crawl with it",
     "crawler worker --browser": "the name of an option in a sentence (no --redis); tests/browser cover it",
+    "crawler crawl --redis": "the name of an option in a sentence (no seed); run below with a seed",
     "crawler qa --all-pages --out /tmp/br/d0-qa": (
         "reproduces a figure on the script-built fixture site with Chromium (minutes); "
         "tests/replay/test_qa.py runs crawler qa"),
@@ -198,6 +199,7 @@ def substitute(line: str, w: dict) -> str:
         ("s3://bucket/prefix", "s3://news-archive/crawls"),
         ("http://minio.internal:9000", w["aws"]["AWS_ENDPOINT_URL"]),
         ("redis://10.0.0.5:6379/0", w["redis"]), ("10.0.0.7", "127.0.0.1"),
+        ("http://127.0.0.1:8811", w["site"]),  # the README's own demo --serve example
         ("2026-11-01", today), ("2026-11-30", today),
     ]
     if w["crawl_id"]:

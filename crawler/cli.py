@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--since", metavar="WHEN", type=since_window,
                        help="only sitemap and feed entries dated after WHEN: '2d', '12h' or an ISO date")
     crawl.add_argument("--no-robots", action="store_true", help="do not obey robots.txt (use with care)")
+    crawl.add_argument("--no-resources", action="store_true",
+                       help="do not fetch page resources (stylesheets, images, scripts, fonts, icons)")
     crawl.add_argument("--crawl-id", metavar="ID",
                        help="use this crawl id instead of a generated one ([A-Za-z0-9._-], new to the store)")
     crawl.add_argument("--wacz", nargs="?", const="", metavar="FILE",

@@ -39,7 +39,7 @@ def metrics_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The settings given by the options that ``crawler crawl`` and ``crawler worker``
     share (``--store``, ``--max-pages``, ``--depth``, ``--allow-private``, ``--since``,
-    ``--no-robots``, ``--crawl-id``, ``--browser``); options a command does not have are skipped."""
+    ``--no-robots``, ``--crawl-id``, ``--browser``, ``--no-resources``); options a command does not have are skipped."""
     out: dict[str, Any] = {"CRAWLER_STORE": args.store}
     if getattr(args, "max_pages", None):  # 0 = unlimited
         out["CRAWLER_MAX_PAGES"] = args.max_pages
@@ -53,6 +53,8 @@ def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
         out["ROBOTSTXT_OBEY"] = False
     if getattr(args, "crawl_id", None):
         out["CRAWLER_CRAWL_ID"] = args.crawl_id
+    if getattr(args, "no_resources", False):
+        out["CRAWLER_RESOURCES"] = False
     if getattr(args, "browser", False):
         out["CRAWLER_BROWSER"] = True
     out.update(metrics_overrides(args))

@@ -21,7 +21,7 @@ def parse_setting(value: str) -> tuple[str, Any]:
 
 def add_metrics_args(p: argparse.ArgumentParser) -> None:
     """``--metrics-port`` / ``--metrics-host`` of the long-running commands."""
-    p.add_argument("--metrics-port", type=int, metavar="PORT",
+    p.add_argument("--metrics-port", type=port_number, metavar="PORT",
                    help="serve Prometheus metrics on this port while running (default: off)")
     p.add_argument("--metrics-host", metavar="ADDR",
                    help="address the metrics endpoint binds (default 127.0.0.1)")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import re
 from functools import lru_cache
 from typing import Any, NamedTuple
 from urllib.parse import urljoin, urlsplit
@@ -36,6 +37,9 @@ from crawler.discovery.urls import canonicalize_url, is_http_url
 __all__ = ["LinkSpec", "Outlink", "embeds_of_css", "hash64", "outlinks", "outlinks_of_page"]
 
 _TAGS = frozenset({"a", "area"})
+#: an absolute http(s) URL with a host: resolves the same against any base of the same scheme
+_ABSOLUTE_HTTP = re.compile(r"https?://[^/\\?#\s]", re.I)
+_TAG_PATTERNS = tuple("{*}" + tag for tag in sorted(_TAGS))
 #: Schemes Scrapy's link extractor keeps (``scrapy.linkextractors._is_valid_url``).
 _VALID_SCHEMES = frozenset({"http", "https", "file", "ftp"})
 _CACHE = 65536
@@ -103,9 +107,13 @@ def _resolve(base_url: str, base_origin: str | None, href: str, encoding: str, r
 
     An href that starts with one "/" resolves against the base URL's scheme and host
     only, and the result, an absolute URL, against the response URL's scheme only: those
-    (navigation links, mostly) are memoised by exactly that."""
-    if base_origin is not None and href[:1] == "/" and href[1:2] not in ("/", "\\"):
-        return _resolve_cached(base_origin, href, encoding, response_scheme)
+    (navigation links, mostly) are memoised by exactly that.  An absolute http(s) href
+    (scheme and host) depends on the base and response URLs' schemes only: memoised too."""
+    if base_origin is not None:
+        if href[:1] == "/" and href[1:2] not in ("/", "\\"):
+            return _resolve_cached(base_origin, href, encoding, response_scheme)
+        if _ABSOLUTE_HTTP.match(href):
+            return _resolve_cached(base_origin[: base_origin.index("://") + 3], href, encoding, response_scheme)
     return _resolve_uncached(base_url, href, encoding, response_url)
 
 
@@ -156,7 +164,8 @@ def outlinks(response: Any, tracking_params: tuple[str, ...] = (), root: Any = N
     embed_seen: set[str] = set()
     if root is None:
         root = response.selector.root
-    for el in root.iter(etree.Element):
+    # without resources, only a/area elements ("{*}a": the tag in any namespace or none, as _nons)
+    for el in (root.iter(etree.Element) if resources else root.iter(*_TAG_PATTERNS)):
         if resources:
             tag = _nons(el.tag)
             if isinstance(tag, str):

@@ -141,6 +141,9 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     from crawler.schedule.scheduler import next_run
 
     jobs_dir = _jobs_dir(args) or JOBS_DIR
+    if not jobs_dir.is_dir():
+        print(f"crawler: error: --jobs-dir {jobs_dir}: no such folder", file=sys.stderr)
+        return 2
     files = list_job_files(jobs_dir)
     if not files:
         print(f"no job files in {jobs_dir}")

@@ -31,7 +31,7 @@ RECORDED_SETTINGS = (
     "USER_AGENT", "ROBOTSTXT_OBEY", "CONCURRENT_REQUESTS", "CONCURRENT_REQUESTS_PER_DOMAIN",
     "DOWNLOAD_DELAY", "AUTOTHROTTLE_ENABLED", "DOWNLOAD_MAXSIZE", "DOWNLOAD_TIMEOUT",
     "CRAWLER_MAX_DEPTH", "CRAWLER_MAX_PAGES", "CRAWLER_ALLOW_PRIVATE", "WARC_MAX_SIZE",
-    "WARC_DIGEST_ALGORITHM", "CRAWLER_SITEMAP_SINCE",
+    "WARC_DIGEST_ALGORITHM", "WARC_CHUNKED_PAYLOAD_DIGEST", "CRAWLER_SITEMAP_SINCE",
 )
 
 
@@ -94,7 +94,10 @@ class RunContext:
     def __init__(self, crawler: Crawler):
         settings = crawler.settings
         self.crawler = crawler
-        self.crawl_id: str = settings.get("CRAWLER_CRAWL_ID") or new_crawl_id()
+        from crawler.crawlid import check_crawl_id
+
+        # (names folders and keys: checked here too for `scrapy crawl -s CRAWLER_CRAWL_ID=...`)
+        self.crawl_id: str = check_crawl_id(settings.get("CRAWLER_CRAWL_ID") or new_crawl_id())
         self.store = open_store(settings.get("CRAWLER_STORE") or "./archive")
         self.store.check_writable()
         self.spool: Path = self.store.spool_dir(self.crawl_id)
@@ -110,6 +113,8 @@ class RunContext:
         self.started_monotonic = time.monotonic()
         self.files: list[dict[str, Any]] = []
         self.seeds: list[str] = []
+        #: set when the run failed although Scrapy finished it (crawler.outcome): manifest keys
+        self.failure: dict[str, Any] | None = None
         #: what became of the dedup index snapshot of a remote store (``stored``,
         #: ``pending``...; see crawler.dedup.snapshot), None when there is none
         self.dedup_state: str | None = None
@@ -144,6 +149,7 @@ class RunContext:
             # files kept in the local spool because the store was unavailable (the
             # manifest itself may be one more: see crawler upload --pending)
             "pending_upload": sum(1 for f in self.files if f.get("pending")),
+            **(getattr(self, "failure", None) or {}),
         }
         if getattr(self, "dedup_state", None):
             manifest["dedup_state"] = self.dedup_state

@@ -15,6 +15,7 @@ from twisted.internet import task
 
 from crawler.archive.archiver import Archiver
 from crawler.context import RunContext
+from crawler.outcome import NOTHING_FETCHED, CrawlOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -55,6 +56,15 @@ class RunFinalizer:
         stats = self.crawler.stats.get_stats()
         status = "finished" if reason in ("finished", "max_pages", "closespider_pagecount",
                                           "closespider_itemcount") else reason
+        outcome = CrawlOutcome.of(self.crawler)
+        verdict = outcome.verdict(ctx.seeds)
+        if verdict is not None and status == "finished" and not self.crawler.settings.get("CRAWLER_REDIS_URL"):
+            # (a worker of a distributed crawl may rightly find nothing left to fetch)
+            status = "failed"
+            ctx.failure = {"failure": NOTHING_FETCHED, "reason": f"nothing archived: {verdict}"}
+            logger.info("crawl %s archived nothing: %s", ctx.crawl_id, verdict)
+        else:
+            outcome.warn_failed_seeds()
         ctx.write_manifest(stats, status)
 
 

@@ -18,7 +18,7 @@ from scrapy.settings import Settings
 
 from crawler import defaults
 from crawler.context import new_crawl_id
-from crawler.exitcodes import (EXIT_BUSY, EXIT_FAILED as EXIT_CRAWL_FAILED, EXIT_OK,
+from crawler.exitcodes import (EXIT_BUSY, EXIT_FAILED as EXIT_CRAWL_FAILED, EXIT_NOTHING_FETCHED, EXIT_OK,
                                EXIT_PENDING_UPLOAD, EXIT_STORE, EXIT_USAGE)
 from crawler.storage import StoreError, layout, open_store
 
@@ -148,7 +148,15 @@ def check_browser(settings: Settings) -> None:
 def run_crawl(seeds: list[str], overrides: dict[str, Any] | None = None, *,
               seeds_file: str | None = None, verbose: int = 0) -> CrawlResult:
     """Crawl ``seeds`` with the given setting overrides; returns the run's manifest."""
+    from crawler.crawlid import CrawlIdError, check_crawl_id
+
     overrides = dict(overrides or {})
+    wanted_id = overrides.get("CRAWLER_CRAWL_ID")
+    if wanted_id is not None:
+        try:
+            check_crawl_id(wanted_id, "--crawl-id")
+        except CrawlIdError as exc:
+            raise CrawlSetupError(str(exc), EXIT_USAGE) from None
     check_settings(overrides)
     valid = checked_seeds(seeds, seeds_file)
     store = open_store(overrides.get("CRAWLER_STORE") or defaults.CRAWLER_STORE)
@@ -198,7 +206,15 @@ def _run_crawl(store: Any, lock: Any, valid: list[str], overrides: dict[str, Any
         except ValueError as exc:  # e.g. another crawl id is running in that job
             raise CrawlSetupError(str(exc), EXIT_USAGE) from exc
     # -- end distributed crawl --
-    crawl_id = overrides.get("CRAWLER_CRAWL_ID") or new_crawl_id()
+    from crawler.crawlid import CrawlIdError, check_new_crawl_id
+
+    wanted_id = overrides.get("CRAWLER_CRAWL_ID")
+    crawl_id = wanted_id or new_crawl_id()
+    if wanted_id is not None:
+        try:
+            check_new_crawl_id(store, wanted_id, "--crawl-id")
+        except CrawlIdError as exc:
+            raise CrawlSetupError(str(exc), EXIT_USAGE) from None
     overrides["CRAWLER_CRAWL_ID"] = crawl_id
     if lock is not None:
         lock.update(crawl_id=crawl_id)
@@ -231,10 +247,19 @@ def _run_crawl(store: Any, lock: Any, valid: list[str], overrides: dict[str, Any
     pending = pending_upload(store, manifest)
     if pending:
         manifest["pending_upload"] = pending
+    return CrawlResult(crawl_id, manifest_exit_code(manifest, pending), manifest)
+
+
+def manifest_exit_code(manifest: dict[str, Any], pending: int = 0) -> int:
+    """The exit code a run's manifest stands for (see crawler.exitcodes)."""
+    from crawler.outcome import NOTHING_FETCHED
+
+    if manifest.get("failure") == NOTHING_FETCHED:
+        return EXIT_NOTHING_FETCHED
     code = EXIT_OK if manifest.get("status") == "finished" else EXIT_CRAWL_FAILED
     if code == EXIT_OK and (pending or manifest.get("dedup_state") == "pending"):
         code = EXIT_PENDING_UPLOAD
-    return CrawlResult(crawl_id, code, manifest)
+    return code
 
 
 def pending_upload(store: Any, manifest: dict[str, Any]) -> int:
@@ -274,7 +299,9 @@ def summarize(manifest: dict[str, Any]) -> dict[str, Any]:
         "crawl_id": manifest.get("crawl_id"),
         "status": manifest.get("status"),
         "elapsed_seconds": manifest.get("elapsed_seconds"),
-        "pages_fetched": stats.get("response_received_count", 0),
+        "pages_fetched": stats.get("response_received_count", 0) - stats.get("resources/responses", 0),
+        "resources_fetched": stats.get("resources/responses", 0),
+        "resources_bytes": stats.get("resources/bytes", 0),
         "html_pages": stats.get("pages/html", 0),
         "articles_written": stats.get("articles/written", 0),
         "listing_pages": stats.get("extract/listing", 0),
@@ -316,6 +343,8 @@ def print_summary(manifest: dict[str, Any], extra: list[tuple[str, str]] | None 
                        ("blocked by robots.txt", "robots_forbidden"),
                        ("fetch errors", "fetch_errors"), ("extraction errors", "extraction_errors")]:
         table.add_row(label, str(s[key]))
+    if s["resources_fetched"]:
+        table.add_row("page resources", f"{s['resources_fetched']} ({_size(s['resources_bytes'])})")
     if s["ended_by"]:
         table.add_row("ended by", s["ended_by"])
     if s["yield_per_100_fetches"] is not None:
@@ -384,7 +413,9 @@ def report_crawl(run: Any, extra: Any = None, what: str = "crawl") -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    if result.manifest:
+    if result.exit_code == EXIT_NOTHING_FETCHED:  # one line says it all: no table of zeros
+        print(f"crawler: error: {what} {result.crawl_id}: {result.manifest.get('reason')}", file=sys.stderr)
+    elif result.manifest:
         print_summary(result.manifest, extra=extra(result.manifest) if extra else None)
     else:
         print(f"crawler: {what} {result.crawl_id} did not finish; no manifest written", file=sys.stderr)
@@ -393,4 +424,4 @@ def report_crawl(run: Any, extra: Any = None, what: str = "crawl") -> int:
 
 __all__ = ["run_crawl", "report_crawl", "print_summary", "summarize", "CrawlSetupError", "StoreError",
            "EXIT_OK", "EXIT_CRAWL_FAILED", "EXIT_USAGE", "EXIT_STORE", "EXIT_BUSY",
-           "EXIT_PENDING_UPLOAD"]
+           "EXIT_PENDING_UPLOAD", "EXIT_NOTHING_FETCHED", "manifest_exit_code"]

@@ -22,6 +22,7 @@ from typing import Any
 from datetime import datetime, timezone
 
 from crawler.context import spool_in_use
+from crawler.crawlid import RESERVED
 from crawler.storage import Store, layout
 from crawler.storage.base import StoredObject, sha256_file
 
@@ -134,7 +135,8 @@ def recover_spool(store: Store, spool_root: Path | None = None, current: str | N
     recovered = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir()) if root.exists() else []:
         crawl_id = folder.name
-        if crawl_id in (*NOT_CRAWLS, current) or store.exists(layout.manifest_key(crawl_id)):
+        # (an S3 store's spool root also holds its state cache and pending uploads: not crawls)
+        if crawl_id in (*NOT_CRAWLS, *RESERVED, current) or store.exists(layout.manifest_key(crawl_id)):
             continue
         if spool_in_use(folder):
             continue  # still being written by a live crawl

@@ -86,6 +86,8 @@ class NetGuardMiddleware:
         if reason:
             self.stats.inc_value(f"netguard/blocked/{reason}")
             msg = blocked_message(host, host, reason)
-            logger.warning("%s: %s", request.url, msg)
+            # a refused seed is reported once, with the crawl's outcome (crawler.outcome)
+            seed = request.meta.get("source") == "seed"
+            logger.log(logging.INFO if seed else logging.WARNING, "%s: %s", request.url, msg)
             raise BlockedAddressError(msg)
         return None

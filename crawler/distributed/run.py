@@ -62,6 +62,10 @@ def normalize_seeds(seeds: list[str]) -> tuple[list[str], list[str]]:
 
 def enqueue(url: str, seeds: list[str], job: str = DEFAULT_JOB, crawl_id: str | None = None) -> tuple[str, int]:
     """Add seeds to the job's start-URL list; returns (crawl id, seeds added)."""
+    if crawl_id is not None:
+        from crawler.crawlid import check_crawl_id
+
+        check_crawl_id(crawl_id, "--crawl-id")
     coord = Coordinator(url, job, worker="enqueue")
     cid = coord.claim_crawl_id(crawl_id)
     n = coord.enqueue_seeds(seeds, seed_domains(seeds))
@@ -93,8 +97,17 @@ def run_worker(overrides: dict[str, Any], *, verbose: int = 0, seeds: list[str] 
     name = safe_name(base.get("CRAWLER_WORKER_NAME") or default_worker_name())
     store = open_store(base.get("CRAWLER_STORE") or "./archive")
     store.check_writable()
+    wanted = base.get("CRAWLER_CRAWL_ID")
+    if wanted:
+        from crawler.crawlid import check_crawl_id
+
+        check_crawl_id(wanted, "--crawl-id")  # a ValueError: exit 2
     coord = Coordinator(url, job, worker=name, timeout=base.getfloat("CRAWLER_WORKER_TIMEOUT", 15.0))
-    crawl_id = coord.claim_crawl_id(base.get("CRAWLER_CRAWL_ID"))
+    if wanted and coord.current_crawl_id() != wanted:
+        from crawler.crawlid import check_new_crawl_id
+
+        check_new_crawl_id(store, wanted, "--crawl-id")  # it would start a new crawl: the id must be new
+    crawl_id = coord.claim_crawl_id(wanted)
     if seeds:
         coord.enqueue_seeds(seeds, seed_domains(seeds))
     index = coord.register()

@@ -103,6 +103,7 @@ def _print_reprocess(manifest: dict[str, Any], file: Any = None) -> None:
 
 
 def cmd_reprocess(args: argparse.Namespace) -> int:
+    from crawler.crawlid import CrawlIdError
     from crawler.replay.reprocess import ReprocessError, reprocess
     from crawler.storage import StoreError
     from crawler.storecheck import UnknownCrawl, check_crawl_id, open_existing_store
@@ -121,6 +122,9 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     except StoreError as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return 3
+    except CrawlIdError as exc:  # --run-id invalid or already used
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return 2
     except (ReprocessError, ValueError) as exc:
         print(f"crawler: error: {exc}", file=sys.stderr)
         return 1

@@ -701,6 +701,10 @@ def reprocess(store: Any, crawl_id: str | None = None, since: str | datetime | N
         raise ReprocessError(f"no WARC files for crawl {crawl_id} in {store.uri}")
     if not sources and not crawl_id and not warc_keys(store):
         raise ReprocessError(f"no WARC files in {store.uri}")
+    if out_crawl_id:
+        from crawler.crawlid import check_new_crawl_id
+
+        check_new_crawl_id(store, out_crawl_id, "--run-id")  # CrawlIdError (a ValueError)
     run_id = out_crawl_id or new_crawl_id()
     if store.exists(layout.manifest_key(run_id)):
         raise ReprocessError(f"run {run_id} exists already in {store.uri}")

@@ -20,9 +20,9 @@ The crawl runs in its own session (process group), so a terminal Ctrl-C reaches 
 once, through the supervisor -- never twice (which would force an unclean stop).
 
 Exit codes: those of ``crawler crawl`` (0 finished, 1 crawl failed or stopped,
-2 bad usage / invalid job, 3 store not writable, 4 store busy, 6 finished with files
-pending upload -- recorded as ``pending_upload``) plus 4 = the job is already running;
-a crawl killed by signal N gives 128 + N.
+2 bad usage / invalid job, 3 store not writable, 4 store busy, 5 nothing archived -- recorded
+as ``failed``, 6 finished with files pending upload -- recorded as ``pending_upload``) plus
+4 = the job is already running; a crawl killed by signal N gives 128 + N (:mod:`crawler.exitcodes`).
 """
 
 from __future__ import annotations
@@ -37,19 +37,16 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from crawler.exitcodes import EXIT_BUSY, EXIT_PENDING_UPLOAD
+from crawler.exitcodes import (EXIT_BUSY, EXIT_FAILED as EXIT_CRAWL_FAILED, EXIT_OK, EXIT_PENDING_UPLOAD,
+                               EXIT_STORE, EXIT_USAGE)
 from crawler.schedule.history import record_finish, record_skipped, record_start, summarize_manifest
 from crawler.schedule.jobs import Job
 from crawler.schedule.lock import JobLock
 
 logger = logging.getLogger("crawler.schedule")
 
-EXIT_OK = 0
-EXIT_CRAWL_FAILED = 1
-EXIT_USAGE = 2
-EXIT_STORE = 3
 #: ``crawler run``: the job is already running (lock held by another process).
-EXIT_LOCKED = 4
+EXIT_LOCKED = EXIT_BUSY
 
 
 def crawl_command(job: Job, crawl_id: str | None = None, verbose: int = 0,
@@ -118,7 +115,16 @@ def run_job(job: Job, verbose: int = 0, *, crawl_id: str | None = None,
         record_skipped(store, job.name, "already running", holder)
         return EXIT_LOCKED
 
-    crawl_id = crawl_id or new_crawl_id()
+    from crawler.crawlid import CrawlIdError, check_new_crawl_id
+
+    # a job may fix its crawl id in [settings] (checked when the file is loaded): it must be new
+    crawl_id = crawl_id or job.settings.get("CRAWLER_CRAWL_ID") or new_crawl_id()
+    try:
+        check_new_crawl_id(store, crawl_id)
+    except CrawlIdError as exc:
+        logger.error("job %s: %s", job.name, exc)
+        lock.release()
+        return EXIT_USAGE
     try:
         lock.update(crawl_id=crawl_id)
         cmd = crawl_command(job, crawl_id, verbose, extra_overrides)
@@ -142,8 +148,9 @@ def run_job(job: Job, verbose: int = 0, *, crawl_id: str | None = None,
             status = "skipped"  # another crawl (another job) is writing to the same store
         elif status is None:
             status = "failed"
+        reason = {"error": manifest["reason"]} if manifest and manifest.get("reason") else {}
         record_finish(store, job.name, crawl_id, status=status, exit_code=code,
-                      stats=summarize_manifest(manifest) if manifest else {})
+                      stats=summarize_manifest(manifest) if manifest else {}, **reason)
         logger.info("job %s: crawl %s %s (exit code %s)", job.name, crawl_id, status, code)
         return code
     finally:

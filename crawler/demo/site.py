@@ -951,8 +951,9 @@ def _loop(target: str) -> Route | None:
 
 # ---------------------------------------------------------------------------------------------
 _CSS = b"""body{font-family:Georgia,serif;max-width:60rem;margin:0 auto;color:#222;background:#f6f3ec}
-header,.site-header,#header,#masthead{background:#1d3557 url(/img/masthead.png) repeat-x;padding:.8rem 1rem;color:#fff}
-header a,.site-header a,#header a{color:#fff}
+body>header,.site-header,#header,#masthead{background:#1d3557 url(/img/masthead.png) repeat-x;padding:.8rem 1rem;color:#fff}
+body>header a,.site-header a,#header a,#masthead a{color:#fff}
+.site-header ul,body>header ul{list-style:none;padding:0}.site-header li,body>header li{display:inline;margin-right:1rem}
 article,main,#content,.entry-content{background:#fff;padding:1rem 1.5rem}
 h1,.entry-title{font-size:2rem;line-height:1.2;color:#1d3557}
 img{max-width:100%;height:auto}

@@ -82,6 +82,7 @@ class Audit:
         self.listing: set[str] = set()
         self.read_keys: set[str] = set()
         self.warc_fids: dict[str, int] = {}
+        self._ids_indexed = False
 
     # ------------------------------------------------------------------ driver
     def run(self) -> Report:
@@ -91,7 +92,7 @@ class Audit:
             expected = self._manifests()
             for key in sorted(expected, key=self._order):
                 self._check_file(key, expected[key])
-            self.db.execute("CREATE INDEX records_id ON records (id)")
+            self._index_ids()
             self._resolve_revisits()
             self._orphans(expected)
         finally:
@@ -291,8 +292,15 @@ class Audit:
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
             r.add(key, "json", f"unreadable after line {n}: {type(exc).__name__}: {exc}")
 
+    def _index_ids(self) -> None:
+        """Index the records by id once every WARC is in (pointers and revisits look them up)."""
+        if not self._ids_indexed:
+            self.db.execute("CREATE INDEX records_id ON records (id)")
+            self._ids_indexed = True
+
     def _pointer(self, key: str, n: int, rec: Any) -> None:
         r = self.report
+        self._index_ids()
         w = rec.get("warc") if isinstance(rec, dict) else None
         if not isinstance(w, dict):
             r.add(key, "pointer", f"line {n}: record has no warc pointer")

@@ -218,8 +218,9 @@ class BrowserRenderer:
         request = route.request
         url = request.url
         try:
-            if not state.served_main and request.is_navigation_request() and \
-                    request.frame.parent_frame is None and url.split("#")[0] == state.response.url:
+            if not state.served_main and request.is_navigation_request() and request.frame.parent_frame is None:
+                # the page itself (whatever the browser's spelling of its URL): the response
+                # the crawler has just fetched and archived
                 state.served_main = True
                 resp = state.response
                 await route.fulfill(status=resp.status, headers=_fulfil_headers(resp.headers), body=resp.body)
@@ -227,6 +228,10 @@ class BrowserRenderer:
             await self._route_resource(route, request, state)
         except Exception as exc:  # noqa: BLE001 - the page may be gone already
             logger.debug("browser route %s: %s", url, exc)
+            try:
+                await route.abort("failed")  # never leave the browser waiting for an answer
+            except Exception:  # noqa: BLE001 - already answered, or the page is gone
+                pass
 
     async def _route_resource(self, route: Any, request: Any, state: _PageState) -> None:
         url = request.url
@@ -275,8 +280,13 @@ class BrowserRenderer:
                               "Blocked" in type(exc).__name__ else "failed")
             return
         out_headers = _fulfil_headers(resp.headers)
-        if method == "GET" and resp.status == 200 and kind != "document":
-            self.cache.put(url, resp.status, out_headers, resp.body)
+        if method == "GET" and kind != "document":
+            # archived now: the crawl's own resource/link requests for it would fetch it twice
+            note = getattr(self.crawler.spider, "note_fetched", None)
+            if note is not None:
+                note(url)
+            if resp.status == 200:
+                self.cache.put(url, resp.status, out_headers, resp.body)
         await route.fulfill(status=resp.status, headers=out_headers, body=resp.body)
 
     def _write_screenshot(self, response: Response, png: bytes) -> None:

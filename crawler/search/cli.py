@@ -50,7 +50,7 @@ def _err(msg: str, code: int) -> int:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from crawler.reader import ReaderError
-    from crawler.search.index import SearchError, open_index, publish
+    from crawler.search.index import SearchError, open_index, update_and_publish
     from crawler.storage.base import LocalStore, StoreError, open_store
 
     if not args.query and not args.reindex:
@@ -64,13 +64,12 @@ def cmd_search(args: argparse.Namespace) -> int:
         index = open_index(store, reindex=args.reindex)
         try:
             if not args.no_update or args.reindex:
-                result = index.update(store)
+                index, result = update_and_publish(store, index)
                 if result.records or result.parts:
                     total = index.stats()["articles"]
                     print(f"indexed {result.records} article(s) from {result.parts} new part(s) in "
                           f"{result.seconds:.1f} s ({result.rate:.0f} articles/s); the index holds {total}",
                           file=sys.stderr)
-                    publish(store, index)
             if not args.query:
                 return EXIT_OK
             hits, total = index.search(args.query, sites=args.site, since=args.since, languages=args.language,

@@ -292,33 +292,92 @@ def index_path(store: Store) -> Path:
     return Path(local) if local is not None else Path(store.state_dir()) / INDEX_NAME
 
 
+def _sidecar(path: Path) -> Path:
+    return path.with_name(path.name + ".sync.json")
+
+
+def _read_sidecar(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(_sidecar(path).read_text())
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_sidecar(path: Path, identity: str, etag: str | None) -> None:
+    tmp = _sidecar(path).with_suffix(".tmp")
+    tmp.write_text(json.dumps({"identity": identity, "etag": etag}))
+    os.replace(tmp, _sidecar(path))
+
+
+def _identity(store: Store) -> str:
+    return str(getattr(store, "identity", None) or store.uri)
+
+
 def open_index(store: Store, *, reindex: bool = False, readonly: bool = False,
                path: Path | None = None) -> SearchIndex:
-    """The store's index.  An object store's index is restored from ``state/search.sqlite3``
-    when this machine has no copy (``reindex`` starts from scratch instead)."""
+    """The store's index.  For an object store the local file is a cache of the store's
+    ``state/search.sqlite3``: a sidecar (``search.sqlite3.sync.json``) records which store
+    and which version (ETag) it is a copy of, and a newer version in the store replaces it
+    (one HEAD per open; the store unreachable: the cache is used).  ``reindex`` starts
+    from scratch instead."""
     path = Path(path) if path else index_path(store)
     remote = store.local_path(INDEX_KEY) is None
     if reindex and not readonly:
-        for p in (path, path.with_name(path.name + "-journal")):
+        for p in (path, path.with_name(path.name + "-journal"), _sidecar(path)):
             p.unlink(missing_ok=True)
-    elif remote and not path.exists():
-        try:
-            if store.exists(INDEX_KEY):
-                path.parent.mkdir(parents=True, exist_ok=True)
-                tmp = path.with_name(path.name + ".download")
-                with store.open_read(INDEX_KEY) as src, open(tmp, "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-                os.replace(tmp, path)
-        except OSError as exc:
-            logger.warning("could not restore the search index from the store: %s", exc)
+    elif remote:
+        _refresh(store, path)
     return SearchIndex(path, readonly=readonly)
+
+
+def _refresh(store: Store, path: Path) -> None:
+    """Make the local cache the store's published version when that is newer."""
+    from crawler.storage.base import StoreError
+
+    side = _read_sidecar(path)
+    identity = _identity(store)
+    if side.get("identity") not in (None, identity):  # a cache of another store
+        path.unlink(missing_ok=True)
+        side = {}
+    head = getattr(store, "head_etag", None)
+    try:
+        etag = head(INDEX_KEY) if callable(head) else ("" if store.exists(INDEX_KEY) else None)
+        if etag is None or (path.exists() and etag and side.get("etag") == etag):
+            return  # nothing published, or the cache is that version
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".download")
+        get = getattr(store, "get_file", None)
+        if callable(get):
+            etag = get(INDEX_KEY, tmp)
+            if etag is None:
+                return
+        else:
+            with store.open_read(INDEX_KEY) as src, open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
+        os.replace(tmp, path)
+        path.with_name(path.name + "-journal").unlink(missing_ok=True)
+        _write_sidecar(path, identity, etag or None)
+    except (StoreError, OSError) as exc:
+        logger.warning("search index: using the local copy (%s)", exc)
+
+
+class IndexConflict(SearchError):
+    """Another machine published the index meanwhile (see :func:`publish`)."""
 
 
 def publish(store: Store, index: SearchIndex) -> bool:
     """Upload an object store's index to ``state/search.sqlite3`` (a consistent copy, via
-    SQLite's backup API).  A local store's index is already in place: nothing to do."""
+    SQLite's backup API).  A local store's index is already in place: nothing to do.
+
+    Where the store has conditional writes (S3), the upload replaces only the version the
+    cache was made from; if another machine published meanwhile, :class:`IndexConflict`
+    is raised: reopen the index (which takes the store's version), update it, publish
+    again (:func:`update_and_publish` does).  Nothing is lost either way: the index is
+    derived from the store's parts."""
     if store.local_path(INDEX_KEY) is not None:
         return False
+    identity = _identity(store)
     with tempfile.TemporaryDirectory(prefix="newsarchiver-search-") as tmp:
         copy = Path(tmp) / INDEX_NAME
         dst = sqlite3.connect(copy)
@@ -326,12 +385,50 @@ def publish(store: Store, index: SearchIndex) -> bool:
             index.conn.backup(dst)
         finally:
             dst.close()
-        put = store.put_file
+        put_if = getattr(store, "put_if", None)
+        if callable(put_if):
+            side = _read_sidecar(index.path)
+            try:
+                etag = put_if(copy, INDEX_KEY, side.get("etag") if side.get("identity") == identity else None)
+            except Exception as exc:  # noqa: BLE001 - StateConflict lives in the S3 backend
+                if type(exc).__name__ == "StateConflict":
+                    raise IndexConflict("the store's search index changed meanwhile") from None
+                raise
+            _write_sidecar(index.path, identity, etag)
+            return True
         try:
-            put(copy, INDEX_KEY, overwrite=True)  # type: ignore[call-arg]
+            store.put_file(copy, INDEX_KEY, overwrite=True)  # type: ignore[call-arg]
         except TypeError:
-            put(copy, INDEX_KEY)
+            store.put_file(copy, INDEX_KEY)
     return True
+
+
+def update_and_publish(store: Store, index: SearchIndex, *, attempts: int = 3,
+                       progress: Callable[[UpdateResult], None] | None = None) -> tuple[SearchIndex, UpdateResult]:
+    """Index the new parts and, for an object store, publish the index; on a conflict
+    take the store's newer version, index what it lacks, and try again.  Returns the
+    (possibly reopened) index and what this call indexed."""
+    total = UpdateResult()
+    for attempt in range(attempts):
+        r = index.update(store, progress)
+        total.parts += r.parts
+        total.records += r.records
+        total.replaced += r.replaced
+        total.skipped += r.skipped
+        total.seconds += r.seconds
+        if not r.parts and attempt == 0 and store.local_path(INDEX_KEY) is None and \
+                _read_sidecar(index.path).get("etag") is not None:
+            return index, total  # nothing new and the cache is the published version
+        try:
+            publish(store, index)
+            return index, total
+        except IndexConflict:
+            if attempt + 1 == attempts:
+                logger.warning("search index not published: the store's copy keeps changing")
+                return index, total
+            index.close()
+            index = open_index(store)
+    return index, total
 
 
 def iter_hits_json(hits: list[Hit]) -> Iterator[str]:

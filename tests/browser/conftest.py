@@ -58,7 +58,8 @@ FAST = ["-s", "AUTOTHROTTLE_ENABLED=false", "-s", "CRAWLER_BROWSER_IDLE_WAIT=0.5
 def browser_crawl(tmp_path_factory):
     """One ``crawl --browser`` of the 3-story scripted site per test session (read-only: copy the
     store to change it); the site is
-    stopped afterwards (what follows must come from the archive).  A dict: ``base``,
+    stopped afterwards (what follows must come from the archive).  Chromium is restarted
+    after 2 pages (4 HTML pages: at least two browsers).  A dict: ``base``,
     ``expected``, ``store``, ``run`` (CrawlRun) and ``requests`` (path -> the site's request
     log entries)."""
     from tests.conftest import CrawlRun, run_cli
@@ -68,7 +69,7 @@ def browser_crawl(tmp_path_factory):
     with SiteServer(routes) as srv:
         base = srv.base_url
         proc = run_cli("crawl", base + "/", "--store", str(store), "--allow-private", "--browser", *FAST,
-                       timeout=240)
+                       "-s", "CRAWLER_BROWSER_PAGES_PER_BROWSER=2", timeout=240)
         requests = {path: srv.requests_for(path) for path in routes}
     assert proc.returncode == 0, proc.stderr[-3000:]
     return {"base": base, "expected": expected, "store": store, "requests": requests,

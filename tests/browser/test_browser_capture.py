@@ -58,6 +58,7 @@ def test_browser_crawl_archives_and_extracts_script_built_articles(browser_crawl
     base, expected, store, run = (browser_crawl[k] for k in ("base", "expected", "store", "run"))
     stats = run.manifest["stats"]
     assert stats.get("browser/pages") == 4 and stats.get("browser/screenshots") == 4, stats
+    assert stats.get("browser/recycled/pages", 0) >= 1 and stats.get("browser/launches", 0) >= 2, stats
     logs = {e["path"]: browser_crawl["requests"][e["path"]] for e in expected}
     api = next(p for e in expected if e["kind"] == "fetch" for p in e["resources"] if p.startswith("/api/"))
     api_log = browser_crawl["requests"][api]

@@ -31,3 +31,43 @@ def test_s3_index_uploaded_and_restored(tmp_path, s3, bucket, make_store):
         assert index.stats()["articles"] == 5          # restored from the store
         assert index.update(other).parts == 0         # nothing new to read
         assert index.search("flooding")[0][0].url == PAGES_A[0].url
+
+
+def test_s3_index_cache_follows_the_store(tmp_path, s3, bucket, make_store, monkeypatch):
+    """Two machines: a stale local copy is replaced by the store's newer version, and a
+    publish that lost the race takes the other machine's version and publishes again."""
+    from crawler.search.index import update_and_publish
+    from tests.observe.corpus import PAGES_B, RUN_B
+    from tests.reader.storebuilder import write_run
+
+    local = tmp_path / "local"
+    build_corpus(local, second_run=False)
+    _upload_tree(s3, bucket, local)
+    a, b = make_store(spool_root=tmp_path / "a"), make_store(spool_root=tmp_path / "b")
+    index_a, r = update_and_publish(a, open_index(a))
+    assert r.records == 3
+    etag1 = s3.head_object(Bucket=bucket, Key=f"arch/{INDEX_KEY}")["ETag"]
+    c = make_store(spool_root=tmp_path / "c")  # a third machine takes a copy of version 1
+    with open_index(c) as index_c:
+        assert index_c.stats()["articles"] == 3
+    # a new run lands; machine B indexes and publishes it first
+    write_run(local, RUN_B, PAGES_B)
+    _upload_tree(s3, bucket, local)
+    index_b, r = update_and_publish(b, open_index(b))
+    assert r.records == 2 and index_b.stats()["articles"] == 5
+    index_b.close()
+    # machine A, still holding the first version open, indexes the run too: its publish
+    # conflicts, it takes B's version and publishes on top of it
+    import crawler.search.index as search_index
+
+    reopened = []
+    real_open = search_index.open_index
+    monkeypatch.setattr(search_index, "open_index", lambda *a, **k: reopened.append(a) or real_open(*a, **k))
+    index_a, r = update_and_publish(a, index_a)
+    assert len(reopened) == 1  # the conditional write lost once: B's version taken, then published
+    assert index_a.stats()["articles"] == 5
+    index_a.close()
+    assert s3.head_object(Bucket=bucket, Key=f"arch/{INDEX_KEY}")["ETag"] != etag1
+    # the third machine's copy is stale: opening the index takes the store's version
+    with open_index(c) as index_c:
+        assert index_c.stats()["articles"] == 5 and index_c.update(c).parts == 0

@@ -11,6 +11,9 @@ tier                  priority     what
                                    first: ``listed + freshness bucket`` (see
                                    :func:`listed_priority`); 150 when undated
 ``seed``              120          the seeds
+``resource``          110          page resources (stylesheets, images, scripts, fonts:
+                                   hop ``E``): a page's resources come right after it,
+                                   before the links still queued
 ``link``              20 – 99      links, breadth-first: ``link - 2 * hops``, plus 1
                                    for a listing page (section, tag, pagination), so
                                    at equal hops listing pages come first
@@ -21,9 +24,7 @@ tier                  priority     what
 
 Every value is a small integer (0 – 255), so a score of the form
 ``priority, insertion order`` expresses the whole order (a Redis sorted set:
-``score = -priority * 2**40 + sequence``).  Page resources (stylesheets, images, hop
-code ``E``) belong with their page or just above links: add their tier here,
-between ``seed`` and ``link``.
+``score = -priority * 2**40 + sequence``).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ PRIORITY: dict[str, int] = {
     "discovery": 250,
     "listed": 150,
     "seed": 120,
+    "resource": 110,
     "link": 100,
     "demoted": 10,
 }
@@ -42,6 +44,7 @@ PRIORITY: dict[str, int] = {
 PRIO_DISCOVERY = PRIORITY["discovery"]
 PRIO_LISTED = PRIORITY["listed"]
 PRIO_SEED = PRIORITY["seed"]
+PRIO_RESOURCE = PRIORITY["resource"]
 PRIO_LINK = PRIORITY["link"]
 PRIO_DEMOTED = PRIORITY["demoted"]
 

@@ -26,8 +26,10 @@
 
 Stats (read by metrics/dashboards; documented in the README):
 ``frontier/fetched``, ``frontier/fetched/source/<robots|sitemap|feed|seed|listing|link|resource|other>``,
-``frontier/fetched/status/<code|error>``, ``frontier/fetched/host/<host>``...
-see :class:`FrontierMiddleware` and :meth:`FrontierScheduler.close`.
+``frontier/fetched/status/<code|error>``, ``frontier/yield_per_100_fetches``,
+``frontier/ended_by``, ``frontier/left_in_queue``, ``frontier/demoted``, ``frontier/upgraded``,
+``frontier/dropped/host_budget``, ``frontier/refused_over_budget`` (see
+:class:`FrontierMiddleware` and :meth:`FrontierScheduler.close`).
 """
 
 from __future__ import annotations

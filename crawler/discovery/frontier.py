@@ -19,10 +19,7 @@
   just before the downloader).  A request is dispatched only if fetches done +
   requests in flight not yet fetched + the robots.txt fetch it may trigger fit in
   the budget, so the budget is exact, at shutdown too.  When it is spent the spider
-  closes with reason ``max_pages`` (the queue is kept in ``JOBDIR``).  Page resources
-  (``source`` resource, and the robots.txt fetched for them) are outside both budgets
-  (:func:`outside_budget`): dispatched at no cost, counted only in
-  ``frontier/fetched/source/resource``.
+  closes with reason ``max_pages`` (the queue is kept in ``JOBDIR``).
 * **Better sightings.** A URL queued as a link and then listed in a sitemap or feed
   is re-queued at the better priority (:meth:`FrontierScheduler.upgrade`); the old
   copy is dropped when it comes up.
@@ -81,13 +78,6 @@ def pattern_key(url: str) -> str:
     if len(segs) > 2:  # "/a/b" -> ["", "a", "b"]
         return f"{parts.netloc.lower()}/{segs[1]}/"
     return f"{parts.netloc.lower()}/"
-
-
-def outside_budget(request: Request) -> bool:
-    """Page resources (and the robots.txt fetched for them) are not in ``--max-pages``: a
-    page budget buys whole pages; their resources are bounded per page instead
-    (``CRAWLER_RESOURCES_MAX_PER_PAGE``, :mod:`crawler.discovery.resources`)."""
-    return request.meta.get("source") == "resource"
 
 
 def source_of(request: Request) -> str:
@@ -302,7 +292,7 @@ class _Snapshot:
         # response is being parsed or extracted (they hold no connection).
         for req in list(downloader.active):
             self.inflight_by_slot[downloader.get_slot_key(req)] += 1
-            if req in sent or outside_budget(req):
+            if req in sent:
                 continue
             host = host_key(req)
             self.unsent += 1
@@ -485,13 +475,6 @@ class FrontierScheduler(Scheduler):
                 self.stats.inc_value("frontier/demoted")
                 queues.touch(host)
                 continue
-            if outside_budget(request):  # a page resource: costs nothing of the budgets
-                snap.inflight_by_slot[self._slot_key(host)] += 1
-                state.turns[host] += 1
-                queues.touch(host)
-                self.stats.inc_value(f"scheduler/dequeued/{where}")
-                self.stats.inc_value("scheduler/dequeued")
-                return request
             cost = 1 + snap.robots_cost(host)
             if cost > 1:
                 snap.robots_reserved.add(host)
@@ -550,10 +533,6 @@ class FrontierMiddleware:
     def process_request(self, request: Request) -> None:
         state = self.state
         if request in state.sent:
-            return None
-        if outside_budget(request):
-            state.sent.add(request)
-            self.stats.inc_value(f"frontier/fetched/source/{source_of(request)}")
             return None
         if state.enforcing and state.max_pages and state.fetched >= state.max_pages:
             self.stats.inc_value("frontier/refused_over_budget")

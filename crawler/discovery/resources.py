@@ -21,9 +21,8 @@ same parse as its out-links, :func:`crawler.discovery.links.outlinks` with
 * **counted apart**: ``resources/requested``, ``resources/responses`` (every response,
   redirects and errors included), ``resources/fetched`` (2xx, by kind), ``resources/bytes``,
   ``resources/not_modified``, ``resources/failed``, ``resources/skipped/<why>`` in the stats; request meta ``source`` is
-  ``resource``: the frontier counts them apart (``frontier/fetched/source/resource``) and
-  keeps them, with the robots.txt fetched for a resource host, outside the ``--max-pages``
-  budget (:func:`crawler.discovery.frontier.outside_budget`).
+  ``resource`` (the frontier counts them as fetches of that source, and ``--max-pages``,
+  a budget of fetches, includes them).
 
 Priority ``PRIO_RESOURCE`` (:mod:`crawler.discovery.priorities`) puts a page's resources
 ahead of the links still queued, so they are captured soon after the page.

@@ -18,57 +18,20 @@ from __future__ import annotations
 
 from typing import Any
 
-import logging
-
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request
-from scrapy.http.request import NO_CALLBACK
-from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
-
-logger = logging.getLogger(__name__)
 
 __all__ = ["RobotsTxtMiddleware", "OffsiteRobotsMiddleware"]
 
 
 class RobotsTxtMiddleware(_ScrapyRobotsTxtMiddleware):
     async def robot_parser(self, request: Any) -> Any:
-        netloc = urlparse_cached(request).netloc
-        if netloc not in self._parsers:
-            parser = await self._fetch_parser(request, netloc)
-        else:
-            parser = await super().robot_parser(request)
+        parser = await super().robot_parser(request)
         if parser is None:
-            stored = self._parsers.get(netloc)
+            stored = self._parsers.get(urlparse_cached(request).netloc)
             if stored is not None and not isinstance(stored, Deferred):
                 return stored
-        return parser
-
-    async def _fetch_parser(self, request: Any, netloc: str) -> Any:
-        """Scrapy's first fetch of a host's robots.txt, its request tagged with the
-        ``source`` of the request that needs it: a robots.txt fetched for a page resource
-        is a resource fetch (outside the ``--max-pages`` budget, see crawler.discovery.frontier)."""
-        self._parsers[netloc] = Deferred()
-        url = urlparse_cached(request)
-        meta = {"dont_obey_robotstxt": True}
-        if request.meta.get("source") == "resource":
-            meta["source"] = "resource"
-        robotsreq = Request(f"{url.scheme}://{url.netloc}/robots.txt", priority=self.DOWNLOAD_PRIORITY,
-                            meta=meta, callback=NO_CALLBACK)
-        try:
-            resp = await self.crawler.engine.download_async(robotsreq)
-            await self._parse_robots(resp, netloc, request)
-        except Exception as e:  # noqa: BLE001 - as Scrapy: no robots.txt = allowed
-            if not isinstance(e, IgnoreRequest):
-                logger.error("Error downloading %(request)s: %(f_exception)s",
-                             {"request": request, "f_exception": e}, exc_info=True)
-            self._robots_error(e, netloc)
-        self._stats.inc_value("robotstxt/request_count")
-        parser = self._parsers[netloc]
-        if isinstance(parser, Deferred):
-            return await maybe_deferred_to_future(parser)
         return parser
 
 

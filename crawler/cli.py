@@ -77,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--since", metavar="WHEN", type=since_window,
                        help="only sitemap and feed entries dated after WHEN: '2d', '12h' or an ISO date")
     crawl.add_argument("--no-robots", action="store_true", help="do not obey robots.txt (use with care)")
+    crawl.add_argument("--no-resources", action="store_true",
+                       help="do not fetch page resources (stylesheets, images, scripts, fonts, icons)")
     crawl.add_argument("--crawl-id", metavar="ID",
                        help="use this crawl id instead of a generated one ([A-Za-z0-9._-], new to the store)")
     crawl.add_argument("--wacz", nargs="?", const="", metavar="FILE",
@@ -112,7 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     index.add_argument("--store", metavar="URI", default="./archive")
     index.add_argument("--crawl", metavar="ID", help="only this crawl")
 
-    export = sub.add_parser("export", help="package a crawl (e.g. as WACZ)")
+    export = sub.add_parser("export", help="package a crawl (e.g. as WACZ)",
+                            description="Package crawls of the store in an exchange format "
+                                        "(wacz: WACZ 1.1.1, for ReplayWeb.page and pywb).")
     export_sub = export.add_subparsers(dest="format", metavar="FORMAT", required=True)
     wacz = export_sub.add_parser(
         "wacz", help="WACZ 1.1.1: WARCs, CDXJ index, pages list",
@@ -132,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     wacz.add_argument("--title", metavar="T")
 
     replay = sub.add_parser("replay", help="replay the archive in pywb (bound to 127.0.0.1)",
+                            description="Serve the store's WARCs in pywb (its own virtual environment) "
+                                        "and print the URL to open; --list lists the archived articles.",
                             epilog="examples:\n  crawler replay              # then open the printed URL\n"
                                    "  crawler replay --list       # archived articles with their replay links\n"
                                    "  crawler replay --store /data/archive --port 8090",

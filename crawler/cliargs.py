@@ -21,7 +21,7 @@ def parse_setting(value: str) -> tuple[str, Any]:
 
 def add_metrics_args(p: argparse.ArgumentParser) -> None:
     """``--metrics-port`` / ``--metrics-host`` of the long-running commands."""
-    p.add_argument("--metrics-port", type=int, metavar="PORT",
+    p.add_argument("--metrics-port", type=port_number, metavar="PORT",
                    help="serve Prometheus metrics on this port while running (default: off)")
     p.add_argument("--metrics-host", metavar="ADDR",
                    help="address the metrics endpoint binds (default 127.0.0.1)")
@@ -39,7 +39,7 @@ def metrics_overrides(args: argparse.Namespace) -> dict[str, Any]:
 def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """The settings given by the options that ``crawler crawl`` and ``crawler worker``
     share (``--store``, ``--max-pages``, ``--depth``, ``--allow-private``, ``--since``,
-    ``--no-robots``, ``--crawl-id``, ``--browser``); options a command does not have are skipped."""
+    ``--no-robots``, ``--crawl-id``, ``--browser``, ``--no-resources``); options a command does not have are skipped."""
     out: dict[str, Any] = {"CRAWLER_STORE": args.store}
     if getattr(args, "max_pages", None):  # 0 = unlimited
         out["CRAWLER_MAX_PAGES"] = args.max_pages
@@ -53,6 +53,8 @@ def run_overrides(args: argparse.Namespace) -> dict[str, Any]:
         out["ROBOTSTXT_OBEY"] = False
     if getattr(args, "crawl_id", None):
         out["CRAWLER_CRAWL_ID"] = args.crawl_id
+    if getattr(args, "no_resources", False):
+        out["CRAWLER_RESOURCES"] = False
     if getattr(args, "browser", False):
         out["CRAWLER_BROWSER"] = True
     out.update(metrics_overrides(args))

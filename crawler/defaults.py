@@ -18,7 +18,7 @@ CRAWLER_STORE = "./archive"
 CRAWLER_SEEDS = []
 CRAWLER_MAX_DEPTH = -1           # link hops from a seed; -1 = unlimited
 CRAWLER_MAX_PAGES = 0            # fetches (robots.txt, redirects, retries included); 0 = unlimited; exact
-CRAWLER_MAX_PAGES_PER_HOST = 50000  # fetches per host (host[:port]); 0 = unlimited; also caps URLs queued per host
+CRAWLER_MAX_PAGES_PER_HOST = 0   # fetch budget per host (host[:port]); 0 = unlimited; exact
 CRAWLER_ALLOWED_DOMAINS = []     # domains in scope besides the seeds' registered domains
 CRAWLER_ALLOW = []               # regexes a URL must match (empty = all in scope)
 CRAWLER_DENY = []                # regexes that exclude a URL
@@ -33,7 +33,11 @@ CRAWLER_ALLOWED_NETWORKS = []    # CIDRs allowed even without CRAWLER_ALLOW_PRIV
 CRAWLER_MAX_URL_LENGTH = 2048
 CRAWLER_MAX_REPEATED_SEGMENTS = 2
 CRAWLER_MAX_QUERY_VARIANTS = 50
+CRAWLER_MAX_URLS_PER_HOST = 50000   # trap guard: distinct URLs queued per host name
 CRAWLER_MAX_LINKS_PER_PAGE = 5000   # links followed per page (link floods)
+CRAWLER_RESOURCES = True         # fetch what each HTML page needs to render (--no-resources: off)
+CRAWLER_RESOURCES_MAX_PER_PAGE = 200          # resources requested per page or stylesheet
+CRAWLER_RESOURCES_MAX_SIZE = 10 * 1024 * 1024  # bytes per resource (larger ones are cut)
 
 CRAWLER_FAILING_MIN = 5          # failures (404/410/5xx, non-HTML) before a path pattern is demoted (host: twice)
 
@@ -124,7 +128,12 @@ ARTICLES_PART_MAX_RECORDS = 50000
 # --- components ---------------------------------------------------------------------
 DOWNLOADER_MIDDLEWARES = {
     "crawler.discovery.netguard.NetGuardMiddleware": 50,
+    # robots.txt of every host, CDNs of page resources included (crawler/discovery/robots.py)
+    "crawler.discovery.robots.OffsiteRobotsMiddleware": 45,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.discovery.robots.RobotsTxtMiddleware": 100,
     "crawler.discovery.politeness.PolitenessMiddleware": 560,
+    "crawler.dedup.redirects.ConditionalRedirects": 580,  # a redirect target's own validators
     "crawler.discovery.frontier.FrontierMiddleware": 990,  # counts fetches, last before the network
 }
 EXTENSIONS = {

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -76,8 +77,14 @@ def _print(record: dict[str, Any], compact: bool) -> None:
 
 
 def _looks_like_url(text: str) -> bool:
-    return "://" in text or (not os.path.exists(text) and "/" in text.split("?", 1)[0]
-                             and "." in text.split("/", 1)[0])
+    """``https://...``, ``news.example.com/story`` or a mistyped ``http//...`` -- unless a
+    file of that name exists."""
+    if "://" in text:
+        return True
+    if os.path.exists(text):
+        return False
+    return bool(re.match(r"^https?:?/", text, re.IGNORECASE)) or (
+        "/" in text.split("?", 1)[0] and "." in text.split("/", 1)[0])
 
 
 def extract_html(body: bytes, url: str, fetched_at: str | None = None, *, status: int = 200,

@@ -299,7 +299,9 @@ def summarize(manifest: dict[str, Any]) -> dict[str, Any]:
         "crawl_id": manifest.get("crawl_id"),
         "status": manifest.get("status"),
         "elapsed_seconds": manifest.get("elapsed_seconds"),
-        "pages_fetched": stats.get("response_received_count", 0),
+        "pages_fetched": stats.get("response_received_count", 0) - stats.get("resources/responses", 0),
+        "resources_fetched": stats.get("resources/responses", 0),
+        "resources_bytes": stats.get("resources/bytes", 0),
         "html_pages": stats.get("pages/html", 0),
         "articles_written": stats.get("articles/written", 0),
         "listing_pages": stats.get("extract/listing", 0),
@@ -341,6 +343,8 @@ def print_summary(manifest: dict[str, Any], extra: list[tuple[str, str]] | None 
                        ("blocked by robots.txt", "robots_forbidden"),
                        ("fetch errors", "fetch_errors"), ("extraction errors", "extraction_errors")]:
         table.add_row(label, str(s[key]))
+    if s["resources_fetched"]:
+        table.add_row("page resources", f"{s['resources_fetched']} ({_size(s['resources_bytes'])})")
     if s["ended_by"]:
         table.add_row("ended by", s["ended_by"])
     if s["yield_per_100_fetches"] is not None:

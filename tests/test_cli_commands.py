@@ -45,24 +45,43 @@ def feed_crawl(tmp_path_factory):
               "/new.html": Route(body=_article("New story"), encoding="gzip"),
               "/old.html": Route(body=_article("Old story")),
               "/undated.html": Route(body=_article("Undated story"), chunked=True)}
+    today = datetime.now(timezone.utc).strftime("%Y/%m/%d")
+    routes[f"/{today}/linked.html"] = Route(body=_article("Linked today"))
+    routes["/2020/01/02/linked.html"] = Route(body=_article("Linked long ago"))
     with SiteServer(routes) as srv:
         srv.routes["/"] = Route(body=(f'<html><head><link rel="alternate" type="application/rss+xml" '
-                                      f'href="/feed.xml"></head><body>home</body></html>').encode())
+                                      f'href="/feed.xml"></head><body>home <a href="/{today}/linked.html">a</a>'
+                                      f' <a href="/2020/01/02/linked.html">b</a></body></html>').encode())
         srv.routes["/feed.xml"] = Route(body=_feed(srv.base_url), content_type="application/rss+xml")
         proc = run_cli("crawl", srv.base_url + "/", "--store", str(store), "--allow-private", "--since", "2d",
-                       "-s", "CRAWLER_GUESS_SITEMAPS=false", "-s", "CRAWLER_FOLLOW_LINKS=false")
+                       "-s", "CRAWLER_GUESS_SITEMAPS=false")
         fetched = srv.fetched_paths()
         base = srv.base_url
     assert proc.returncode == 0, proc.stderr
     return store, base, fetched, routes
 
 
-def test_since_filters_feed_entries(feed_crawl):
+def test_since_filters_feed_entries_and_dated_links(feed_crawl):
     store, _, fetched, _ = feed_crawl
     assert "/new.html" in fetched and "/undated.html" in fetched  # in the window / no date: fetched
     assert "/old.html" not in fetched
+    today = datetime.now(timezone.utc).strftime("%Y/%m/%d")
+    assert f"/{today}/linked.html" in fetched and "/2020/01/02/linked.html" not in fetched
     manifest = json.loads(next((store / "manifests").glob("*.json")).read_text())
     assert manifest["stats"]["discovery/feed_out_of_window"] == 1
+    assert manifest["stats"]["discovery/link_out_of_window"] == 1
+
+
+def test_url_dates():
+    from crawler.discovery.spider import _url_date_before
+
+    since = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
+    assert _url_date_before("https://n.example/2026/11/20/story.html", since)
+    assert _url_date_before("https://n.example/news/2026-11-02-story", since)
+    assert not _url_date_before("https://n.example/2026/11/25/story.html", since)  # a day of slack
+    assert not _url_date_before("https://n.example/2026/11/", since)  # a month listing
+    assert not _url_date_before("https://n.example/story-20261101.html", since)  # not a path date
+    assert not _url_date_before("https://n.example/2026/13/40/x", since)
 
 
 def test_show_canonicalises_the_url_and_decodes(feed_crawl):
@@ -138,7 +157,7 @@ def test_read_articles_takes_one_site_as_a_string(feed_crawl):
 
     store = feed_crawl[0]
     as_list = list(read_articles(store, sites=["127.0.0.1"]))
-    assert len(as_list) == 2  # new + undated
+    assert len(as_list) == 3  # new, undated, linked today
     assert list(read_articles(store, sites="127.0.0.1")) == as_list
     assert list(read_articles(store, sites="127.0.0.1", languages="en")) == as_list
     assert list(read_articles(store, sites="example.com")) == []

@@ -120,6 +120,20 @@ CASES = {
                             "settings: DOWNLOAD_DELAY: expected a number, got 'abc'"),
     "run-setting-typo": Case("run typo --jobs-dir {jobs} --dry-run", 0,
                              "settings.DOWNLOAD_DELAU: unknown setting (did you mean 'DOWNLOAD_DELAY'?)"),
+    "jobs-dir-missing": Case("jobs --jobs-dir {missing}", 2, "--jobs-dir"),
+    # -- other commands ----------------------------------------------------------------------
+    "search-no-store": Case("search flood --store {missing}", 3, "no store at"),
+    "search-nothing": Case("search flood --store {empty}", 1, "no article matches"),
+    "dashboard-port": Case("dashboard --port 99999", 2, "argument --port: must be between 0 and 65535"),
+    "metrics-port": Case("crawl http://127.0.0.1:9/ --metrics-port -3", 2, "argument --metrics-port"),
+    "qa-no-store": Case("qa --store {missing}", 3, "does not exist"),
+    "worker-no-redis": Case("worker --store {empty}", 2, "the following arguments are required: --redis"),
+    "extract-missing-file": Case("extract {missing}", 2, "No such file"),
+    "extract-store-with-file": Case("extract {file} --store {empty}", 2, "--store archives a fetched URL"),
+    "extract-bad-url": Case("extract http//127.0.0.1:9/x.html", 2, "did you mean 'http://127.0.0.1:9/x.html'"),
+    "export-wacz-nothing-chosen": Case("export wacz --store {store} --out {empty}/x.wacz", 2, "give --crawl ID"),
+    "export-wacz-bad-date": Case("export wacz --store {store} --from someday --out {empty}/x.wacz", 2,
+                                 "--from 'someday': not a date"),
     "schedule-none-valid": Case("schedule bad --jobs-dir {jobs}", 2, "no valid job with a [schedule]", lines=2),
 }
 
@@ -199,3 +213,18 @@ def test_schedule_skips_invalid_job_files_and_runs_the_valid_ones(paths):
     jobs, errors = load_scheduled_jobs(["bad", "good", "typo", "nope"], Path(paths["jobs"]))
     assert [j.name for j in jobs] == ["good"]
     assert len(errors) == 3  # invalid, no [schedule], no such job: all of them reported
+
+
+def test_every_command_has_a_description_and_help():
+    import argparse
+
+    def walk(parser, path):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                helps = {a.dest: a.help for a in action._choices_actions}
+                for name, sub in action.choices.items():
+                    assert sub.description, f"'crawler {' '.join(path + [name])}' has no description"
+                    assert helps.get(name), f"'crawler {' '.join(path + [name])}' has no help line"
+                    walk(sub, path + [name])
+
+    walk(cli.build_parser(), [])

@@ -204,3 +204,19 @@ def test_links_in_workers_follow_the_same_links(demo, tmp_path):
             == sum(a["duplicate_of"] is not None for a in run.articles()))
     for key in ("response_received_count", "articles/written", "articles/near_duplicates"):
         assert inline.manifest["stats"].get(key) == run.manifest["stats"].get(key), key
+
+
+def test_page_resources_archived_once(demo):
+    """The demo's stylesheet, its background image, the logo and the lead images are
+    archived (once each, however many pages use them), so replay shows styled pages."""
+    base, log, run = demo
+    needed = [EXP["stylesheet"], *EXP["stylesheet_images"], *EXP["page_images"]]
+    assert len(needed) > 10
+    for path in needed:
+        assert len(fetched(log, path)) == 1, path
+    crawl_log = (run.store / "logs" / f"{run.manifest['crawl_id']}.crawl.log").read_text()
+    hops = {f[3].split("/", 3)[3]: f[4] for f in (line.split() for line in crawl_log.splitlines())}
+    assert all(hops["/".join(p.split("/")[1:])].endswith("E") for p in needed)
+    stats = run.manifest["stats"]
+    assert stats["resources/fetched"] >= len(needed)
+    assert stats["resources/fetched/css"] >= 1

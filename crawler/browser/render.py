@@ -218,8 +218,9 @@ class BrowserRenderer:
         request = route.request
         url = request.url
         try:
-            if not state.served_main and request.is_navigation_request() and \
-                    request.frame.parent_frame is None and url.split("#")[0] == state.response.url:
+            if not state.served_main and request.is_navigation_request() and request.frame.parent_frame is None:
+                # the page itself (whatever the browser's spelling of its URL): the response
+                # the crawler has just fetched and archived
                 state.served_main = True
                 resp = state.response
                 await route.fulfill(status=resp.status, headers=_fulfil_headers(resp.headers), body=resp.body)
@@ -227,6 +228,10 @@ class BrowserRenderer:
             await self._route_resource(route, request, state)
         except Exception as exc:  # noqa: BLE001 - the page may be gone already
             logger.debug("browser route %s: %s", url, exc)
+            try:
+                await route.abort("failed")  # never leave the browser waiting for an answer
+            except Exception:  # noqa: BLE001 - already answered, or the page is gone
+                pass
 
     async def _route_resource(self, route: Any, request: Any, state: _PageState) -> None:
         url = request.url

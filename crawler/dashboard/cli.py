@@ -7,6 +7,7 @@ import signal
 import sys
 from typing import Any
 
+from crawler.cliargs import port_number
 from crawler.exitcodes import EXIT_OK, EXIT_STORE, EXIT_USAGE
 
 EPILOG = """examples:
@@ -29,7 +30,7 @@ def register(sub: Any) -> None:
                        description="Serve a read-only web dashboard of the store.", epilog=EPILOG,
                        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--store", metavar="URI", default="./archive", help="local folder or s3://bucket/prefix")
-    p.add_argument("--port", type=int, default=8000, help="port (default 8000; 0 = any free port)")
+    p.add_argument("--port", type=port_number, default=8000, help="port (default 8000; 0 = any free port)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--metrics", action="append", metavar="URL",
                    help="metrics endpoint of a running crawl to show (repeatable; crawls on this machine "

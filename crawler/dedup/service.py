@@ -233,6 +233,19 @@ class Dedup:
         state = self._get_state(url)
         return bool(state and state.article_id)
 
+    def validators(self, url: str) -> dict[str, str]:
+        """Conditional-request headers for ``url`` from its last good capture (page
+        resources are always re-checked this way; empty when nothing is known)."""
+        state = self._get_state(url)
+        if state is None or state.last_status not in (200, 203, 304):
+            return {}
+        headers = {}
+        if state.etag:
+            headers["If-None-Match"] = state.etag
+        if state.last_modified:
+            headers["If-Modified-Since"] = state.last_modified
+        return headers
+
     def fetch_decision(self, url: str) -> tuple[str, UrlState | None]:
         """``fetch`` (never archived as an article), ``conditional`` or ``skip``."""
         state = self._get_state(url)

@@ -32,12 +32,15 @@ def demo_checks(fetched_paths: list[str], articles: list[dict[str, Any]]) -> lis
     leaked = [b for b in exp["boilerplate"] if b in texts]
     found_paths = {a["url"].split("://", 1)[1].split("/", 1)[1] for a in articles}
     expected = {p.lstrip("/") for p in exp["article_paths"]}
+    requisites = [exp["stylesheet"], *exp["stylesheet_images"], *exp["page_images"]]
+    archived = sum(1 for p in requisites if p in fetched_paths)
     return [
         ("robots.txt disallowed path", f"{disallowed} not fetched" if disallowed not in fetched_paths
          else f"{disallowed} FETCHED (bug)"),
         ("boilerplate in JSON", "none of %d phrases" % len(exp["boilerplate"]) if not leaked
          else "LEAKED: " + "; ".join(leaked)),
         ("demo articles found", f"{len(expected & found_paths)}/{len(expected)}"),
+        ("page resources (stylesheet, logo, images)", f"{archived}/{len(requisites)} archived"),
     ]
 
 

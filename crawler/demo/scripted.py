@@ -139,3 +139,49 @@ def build_scripted_site(stories: list[tuple[str, list[str]]]) -> tuple[dict[str,
                  og_article=False)
     routes["/"] = Route(body=home)
     return routes, expected
+
+
+def scripted_articles(stories: list[tuple[str, list[str]]], prefix: str = "/scripted") -> tuple[dict[str, Route], list[dict]]:
+    """Script-built article pages to add to another site (e.g. the page-resource fixture,
+    :mod:`crawler.demo.requisites`): self-contained (inline style, no shared resource), the
+    first story's text fetch()ed as JSON, the second's written by an inserted script, and so
+    on in turn.  (routes, expectations) as :func:`build_scripted_site`."""
+    routes: dict[str, Route] = {}
+    expected: list[dict] = []
+    for n, (title, paragraphs) in enumerate(stories):
+        kind = ("fetch", "inserted")[n % 2]
+        slug = f"{slugify(title)}-{n}"
+        path = f"{prefix}/{slug}.html"
+        data_path = f"{prefix}/data/{slug}.{'json' if kind == 'fetch' else 'js'}"
+        if kind == "fetch":
+            routes[data_path] = Route(body=json.dumps({"title": title, "paragraphs": paragraphs}).encode("utf-8"),
+                                      content_type="application/json")
+            script = ("fetch(" + json.dumps(data_path) + ").then(function (r) { return r.json(); })"
+                      ".then(function (d) { var s = document.getElementById('story');"
+                      " d.paragraphs.forEach(function (t) { var p = document.createElement('p');"
+                      " p.textContent = t; s.appendChild(p); }); });")
+        else:
+            code = "(function () {\n  var story = document.getElementById('story');\n"
+            for p in paragraphs:
+                code += f"  var p = document.createElement('p'); p.textContent = {json.dumps(p)}; story.appendChild(p);\n"
+            routes[data_path] = Route(body=(code + "})();\n").encode("utf-8"), content_type="application/javascript")
+            script = ("var s = document.createElement('script'); s.src = " + json.dumps(data_path) + ";"
+                      " document.body.appendChild(s);")
+        page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8">
+<title>{html.escape(title)}</title>
+<meta property="og:type" content="article">
+<style>body {{ font-family: sans-serif; max-width: 760px; margin: 24px auto; color: #222; }}
+h1 {{ color: #1d3557; }} p {{ line-height: 1.6; }}</style>
+</head>
+<body>
+<article><h1>{html.escape(title)}</h1>
+<div id="story"></div>
+</article>
+<script>{script}</script>
+</body></html>
+""".encode("utf-8")
+        routes[path] = Route(body=page)
+        expected.append({"path": path, "kind": kind, "title": title, "paragraphs": paragraphs,
+                         "resources": [data_path]})
+    return routes, expected

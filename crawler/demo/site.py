@@ -45,6 +45,7 @@ MISSING_PATH = "/news/missing-story.html"
 PDF_PATH = "/files/report.pdf"
 LOGO_PATH = "/img/logo.png"
 CSS_PATH = "/static/site.css"
+MASTHEAD_PATH = "/img/masthead.png"  # a background image of the stylesheet (url())
 PRIVATE_PATH = "/private/secret.html"
 CALENDAR_START = "/calendar/?month=2026-01"
 LOOP_START = "/a/"
@@ -949,7 +950,14 @@ def _loop(target: str) -> Route | None:
 
 
 # ---------------------------------------------------------------------------------------------
-_CSS = b"""body{font-family:Georgia,serif;max-width:60rem;margin:0 auto;color:#222}
+_CSS = b"""body{font-family:Georgia,serif;max-width:60rem;margin:0 auto;color:#222;background:#f6f3ec}
+body>header,.site-header,#header,#masthead{background:#1d3557 url(/img/masthead.png) repeat-x;padding:.8rem 1rem;color:#fff}
+body>header a,.site-header a,#header a,#masthead a{color:#fff}
+.site-header ul,body>header ul{list-style:none;padding:0}.site-header li,body>header li{display:inline;margin-right:1rem}
+article,main,#content,.entry-content{background:#fff;padding:1rem 1.5rem}
+h1,.entry-title{font-size:2rem;line-height:1.2;color:#1d3557}
+img{max-width:100%;height:auto}
+.lead-image img,.post-thumbnail img{display:block;border-bottom:4px solid #e63946}
 .cookie-banner{position:fixed;bottom:0;background:#333;color:#fff}
 .share-bar button{margin-right:.5rem}.newsletter-box{border:1px solid #ccc;padding:1rem}
 """
@@ -1011,7 +1019,8 @@ def build_site(base_url: str) -> dict[str, Route]:
         content_type="application/x-gzip")
 
     routes[PDF_PATH] = Route(body=_pdf(), content_type="application/pdf")
-    routes[LOGO_PATH] = Route(body=_png(32, 8, (20, 40, 80)), content_type="image/png",
+    routes[MASTHEAD_PATH] = Route(body=_png(8, 64, (29, 53, 87)), content_type="image/png")
+    routes[LOGO_PATH] = Route(body=_png(160, 40, (230, 57, 70)), content_type="image/png",
                               headers=[("Cache-Control", "max-age=86400")])
     routes[CSS_PATH] = Route(body=_CSS, content_type="text/css; charset=utf-8")
     routes["/calendar/*"] = Route(dynamic=_calendar)
@@ -1058,6 +1067,10 @@ def demo_expectations() -> dict:
         "pdf": PDF_PATH,
         "images": [LOGO_PATH] + [a.image for a in ARTICLES],
         "stylesheet": CSS_PATH,
+        "stylesheet_images": [MASTHEAD_PATH],
+        # the lead images the article pages show (some templates have none)
+        "page_images": [LOGO_PATH] + [a.image for n, a in enumerate(ARTICLES, start=101)
+                                      if a.image in _render_article("", a, n)],
         "gzip_article": next(a.path for a in ARTICLES if a.encoding == "gzip"),
         "chunked_article": next(a.path for a in ARTICLES if a.chunked),
         "traps": {"calendar": CALENDAR_START, "repeated_segments": LOOP_START},

@@ -11,9 +11,12 @@ tier                  priority     what
                                    first: ``listed + freshness bucket`` (see
                                    :func:`listed_priority`); 150 when undated
 ``seed``              120          the seeds
-``listing``           101 – 110    listing pages found as links (section, tag,
-                                   pagination): ``listing - hops``
-``link``              51 – 90      other links, breadth-first: ``link - hops``
+``resource``          110          page resources (stylesheets, images, scripts, fonts:
+                                   hop ``E``): a page's resources come right after it,
+                                   before the links still queued
+``link``              20 – 99      links, breadth-first: ``link - 2 * hops``, plus 1
+                                   for a listing page (section, tag, pagination), so
+                                   at equal hops listing pages come first
 ``demoted``           10           a request whose host or path pattern keeps
                                    failing (404/410/5xx, non-HTML), see
                                    :class:`crawler.discovery.frontier.FailureTracker`
@@ -21,9 +24,7 @@ tier                  priority     what
 
 Every value is a small integer (0 – 255), so a score of the form
 ``priority, insertion order`` expresses the whole order (a Redis sorted set:
-``score = -priority * 2**40 + sequence``).  Page resources (stylesheets, images, hop
-code ``E``) belong just above links: add their tier here, between ``listing`` and
-``link``.
+``score = -priority * 2**40 + sequence``).
 """
 
 from __future__ import annotations
@@ -35,21 +36,20 @@ PRIORITY: dict[str, int] = {
     "discovery": 250,
     "listed": 150,
     "seed": 120,
-    "listing": 110,
-    "link": 90,
+    "resource": 110,
+    "link": 100,
     "demoted": 10,
 }
 
 PRIO_DISCOVERY = PRIORITY["discovery"]
 PRIO_LISTED = PRIORITY["listed"]
 PRIO_SEED = PRIORITY["seed"]
-PRIO_LISTING = PRIORITY["listing"]
+PRIO_RESOURCE = PRIORITY["resource"]
 PRIO_LINK = PRIORITY["link"]
 PRIO_DEMOTED = PRIORITY["demoted"]
 
-#: Hop counts beyond these share the last priority of their tier.
-MAX_LISTING_HOPS = 9
-MAX_LINK_HOPS = 39
+#: Hop counts beyond this share the last priority of the link tier.
+MAX_LINK_HOPS = 40
 
 #: Freshness buckets of listed URLs: upper bounds of the age, in hours.  A URL younger
 #: than the first bound gets ``PRIO_LISTED + len(FRESHNESS_HOURS) + 1``, one older
@@ -77,10 +77,9 @@ def listed_priority(date: datetime | None, now: datetime | None = None) -> int:
 
 
 def link_priority(hops: int, listing: bool = False) -> int:
-    """Priority of a link found ``hops`` link hops from its seed (breadth-first)."""
-    if listing:
-        return PRIO_LISTING - min(max(hops, 0), MAX_LISTING_HOPS)
-    return PRIO_LINK - min(max(hops, 0), MAX_LINK_HOPS)
+    """Priority of a link found ``hops`` link hops from its seed (breadth-first; at
+    equal hops a listing page first)."""
+    return PRIO_LINK - 2 * min(max(hops, 0), MAX_LINK_HOPS) + (1 if listing else 0)
 
 
 def is_upgradable(priority: int) -> bool:

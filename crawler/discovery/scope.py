@@ -134,6 +134,11 @@ class Scope:
             i = h.find(".", i + 1)
         return False
 
+    def denied(self, url: str) -> bool:
+        """Whether a ``CRAWLER_DENY`` pattern excludes ``url`` (the one scope rule that
+        applies to page resources, which may be hosted anywhere)."""
+        return any(rx.search(url) for rx in self._deny)
+
     def in_scope(self, url: str, depth: int = 0) -> tuple[bool, str]:
         try:
             parts = urlsplit(url.strip())

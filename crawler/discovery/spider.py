@@ -8,15 +8,17 @@ extraction as :class:`~crawler.record.FetchedPage` items.
 Request meta used along the way (also written to the WARC ``metadata`` record):
 ``seed`` (the seed the URL descends from), ``via`` (the referring URL), ``hops``
 (Heritrix-style hop path: ``L`` link, ``S`` sitemap, ``F`` feed, ``P`` robots
-prerequisite) and ``source`` (robots / sitemap / feed / seed / listing / link; page
-resources: resource), which the frontier's statistics count fetches by.  Priorities come
-from the one table in :mod:`crawler.discovery.priorities`.
+prerequisite, ``E`` embedded page resource) and ``source`` (robots / sitemap / feed / seed /
+listing / link; page resources: resource), which the frontier's statistics count fetches by.
+Priorities come from the one table in :mod:`crawler.discovery.priorities`.  Page resources:
+:mod:`crawler.discovery.resources`.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+import re
+from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
@@ -34,13 +36,15 @@ from crawler.discovery.feeds import (
     looks_like_sitemap,
     parse_feed,
 )
-from crawler.discovery.links import Outlink, hash64, link_spec, outlinks
+from crawler.discovery.links import Outlink, embeds_of_css, hash64, link_spec, outlinks
 from crawler.discovery.priorities import (
     PRIO_DISCOVERY,
+    PRIO_RESOURCE,
     PRIO_SEED,
     link_priority,
     listed_priority,
 )
+from crawler.discovery.resources import Resources, is_stylesheet
 from crawler.discovery.scope import Scope, ScopeRules, TrapGuard, registered_domain
 from crawler.discovery.sitemaps import in_window, parse_sitemap, sitemap_urls_from_robots
 from crawler.discovery.urls import canonicalize_url, is_http_url
@@ -117,7 +121,7 @@ class NewsSpider(scrapy.Spider):
             max_url_length=settings.getint("CRAWLER_MAX_URL_LENGTH", 2048),
             max_repeated_segments=settings.getint("CRAWLER_MAX_REPEATED_SEGMENTS", 2),
             max_query_variants=settings.getint("CRAWLER_MAX_QUERY_VARIANTS", 50),
-            max_pages_per_host=settings.getint("CRAWLER_MAX_PAGES_PER_HOST", 50000),
+            max_pages_per_host=settings.getint("CRAWLER_MAX_URLS_PER_HOST", 50000),
         )
         self.follow_links = settings.getbool("CRAWLER_FOLLOW_LINKS", True)
         self.use_sitemaps = settings.getbool("CRAWLER_SITEMAPS", True)
@@ -130,6 +134,8 @@ class NewsSpider(scrapy.Spider):
         #: Parse pages for links in the extraction workers (with the article, one parse
         #: there) instead of on the reactor thread, when the crawl has an extraction pool.
         self.links_in_workers = settings.getbool("CRAWLER_LINKS_IN_WORKERS", True)
+        #: page resources (CRAWLER_RESOURCES*): found with the out-links, fetched at PRIO_RESOURCE
+        self.resources = Resources(self, settings)
         #: 64-bit hashes of the URLs admitted to the frontier this run (8 bytes of key per
         #: URL; Scrapy's own dupefilter keeps a 40-char fingerprint per request anyway).
         self._admitted: set[int] = set()
@@ -213,6 +219,8 @@ class NewsSpider(scrapy.Spider):
             return self.parse_sitemap(response)
         if looks_like_feed(body_head, ctype):
             return self.parse_feed(response)
+        if ctype.startswith("text/css"):  # a stylesheet reached as a link: read it as a resource
+            return self.parse_resource(response)
         if not isinstance(response, TextResponse) or "html" not in (ctype or "text/html"):
             self.crawler.stats.inc_value("pages/non_html")
             return ()
@@ -227,26 +235,29 @@ class NewsSpider(scrapy.Spider):
             want_article = False
         depth = response.meta.get("link_depth", 0)
         want_links = self.follow_links and not (self.max_depth is not None and depth + 1 > self.max_depth)
+        want_resources = self.resources.enabled and 200 <= response.status < 300
         if self.browser is not None and want_article and 200 <= response.status < 300:
-            return self._parse_rendered(response, depth, want_article, want_links)
+            return self._parse_rendered(response, depth, want_article, want_links, want_resources)
         pool = self._worker_pool()
         if pool is not None:
-            return self._parse_in_pool(pool, response, depth, want_article, want_links)
-        return self._parse_inline(response, depth, want_article, want_links)
+            return self._parse_in_pool(pool, response, depth, want_article, want_links, want_resources)
+        return self._parse_inline(response, depth, want_article, want_links, want_resources)
 
     async def _parse_rendered(self, response: Response, depth: int, want_article: bool,
-                              want_links: bool) -> AsyncIterator[Any]:
+                              want_links: bool, want_resources: bool = False) -> AsyncIterator[Any]:
         # The page as the browser built it (scripts run, every request it made archived);
         # as fetched when the browser failed on it.  The WARC pointer stays the response's.
         rendered = await self.browser.render(response)
         if rendered is not None:
             response = rendered
+            want_resources = False  # the browser fetched and archived what the page loads
         pool = self._worker_pool()
         if pool is not None:
-            async for out in self._parse_in_pool(pool, response, depth, want_article, want_links):
+            async for out in self._parse_in_pool(pool, response, depth, want_article, want_links,
+                                                 want_resources):
                 yield out
         else:
-            for out in self._parse_inline(response, depth, want_article, want_links):
+            for out in self._parse_inline(response, depth, want_article, want_links, want_resources):
                 yield out
 
     def _worker_pool(self) -> Any:
@@ -259,23 +270,27 @@ class NewsSpider(scrapy.Spider):
         return pool if pool is not None and pool.workers > 0 else None
 
     def _parse_inline(self, response: Response, depth: int, want_article: bool,
-                      want_links: bool) -> Iterator[Any]:
+                      want_links: bool, want_resources: bool = False) -> Iterator[Any]:
         if want_article:
             yield self._page_item(response)
         if self.use_feeds and depth == 0 and self.max_depth != 0:
             yield from self._feed_requests(response)
-        if want_links:
-            yield from self._link_requests(response, depth, self._outlinks(response))
+        if want_links or want_resources:
+            links = self._outlinks(response, want_resources)
+            yield from self._resource_requests(response, links)
+            if want_links:
+                yield from self._link_requests(response, depth, links)
 
     async def _parse_in_pool(self, pool: Any, response: Response, depth: int, want_article: bool,
-                             want_links: bool) -> AsyncIterator[Any]:
+                             want_links: bool, want_resources: bool = False) -> AsyncIterator[Any]:
         # One job in an extraction worker: the article (if wanted) and the out-links,
         # from one parse of the page there; the reactor thread parses nothing.  Until the
         # first worker has started (a second or two of imports) links are parsed here, so
         # discovery does not wait for it.
-        links_here = want_links and not pool.warm
-        links = self._outlinks(response) if links_here else None
-        spec = link_spec(response, self.tracking_params) if want_links and not links_here else None
+        want_parse = want_links or want_resources
+        links_here = want_parse and not pool.warm
+        links = self._outlinks(response, want_resources) if links_here else None
+        spec = link_spec(response, self.tracking_params, want_resources) if want_parse and not links_here else None
         page = self._page_item(response)
         result = None
         if want_article or spec is not None:
@@ -286,7 +301,7 @@ class NewsSpider(scrapy.Spider):
         if self.use_feeds and depth == 0 and self.max_depth != 0:
             for req in self._feed_requests(response):
                 yield req
-        if want_links:
+        if want_parse:
             if not links_here:
                 links = result.links
                 if links is None:
@@ -295,13 +310,16 @@ class NewsSpider(scrapy.Spider):
                     logger.info("no links from the extraction worker for %s (%s); parsing on the reactor",
                                 response.url, result.links_error or result.reason)
                     self.crawler.stats.inc_value("discovery/links_inline_fallback")
-                    links = self._outlinks(response)
-            for req in self._link_requests(response, depth, links):
+                    links = self._outlinks(response, want_resources)
+            for req in self._resource_requests(response, links):
                 yield req
+            if want_links:
+                for req in self._link_requests(response, depth, links):
+                    yield req
 
-    def _outlinks(self, response: Response) -> list[Outlink]:
+    def _outlinks(self, response: Response, resources: bool = False) -> list[Outlink]:
         try:
-            return outlinks(response, self.tracking_params)
+            return outlinks(response, self.tracking_params, resources=resources)
         except Exception as exc:  # noqa: BLE001 - a page we cannot parse has no links to follow
             logger.warning("link extraction failed for %s: %s: %s", response.url, type(exc).__name__, exc)
             self.crawler.stats.inc_value("discovery/link_extraction_errors")
@@ -341,7 +359,33 @@ class NewsSpider(scrapy.Spider):
                     req.meta["probe"] = True
                     yield req
 
+    def _resource_requests(self, response: Response, links: list[Outlink]) -> Iterator[scrapy.Request]:
+        if links and links[-1].embed:  # embeds come after the links
+            yield from self.resources.requests(response, links, PRIO_RESOURCE, self.parse_resource,
+                                               self.on_resource_error)
+
+    def parse_resource(self, response: Response) -> Iterator[scrapy.Request]:
+        """A page resource arrived (already archived): count it; a stylesheet's own
+        resources (``@import``, ``url()``) are requested in turn.  Never an article."""
+        self.resources.fetched(response)
+        if not (200 <= response.status < 300 and is_stylesheet(response)):
+            return
+        try:
+            text = response.text if isinstance(response, TextResponse) else response.body.decode("utf-8", "replace")
+            embeds = embeds_of_css(text, response.url, self.tracking_params)
+        except Exception as exc:  # noqa: BLE001 - a stylesheet we cannot read embeds nothing
+            logger.info("could not read stylesheet %s: %s: %s", response.url, type(exc).__name__, exc)
+            self.crawler.stats.inc_value("resources/css_errors")
+            return
+        yield from self.resources.requests(response, embeds, PRIO_RESOURCE, self.parse_resource,
+                                           self.on_resource_error)
+
+    def on_resource_error(self, failure: Any) -> None:
+        self.resources.failed(failure)
+
     def _link_requests(self, response: Response, depth: int, links: list[Outlink]) -> Iterator[scrapy.Request]:
+        if links and links[-1].embed:
+            links = [link for link in links if not link.embed]
         if self.max_links_per_page and len(links) > self.max_links_per_page:
             logger.warning("%s has %d links; following the first %d (CRAWLER_MAX_LINKS_PER_PAGE)",
                            response.url, len(links), self.max_links_per_page)
@@ -430,6 +474,9 @@ class NewsSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         if request is not None and request.meta.get("probe"):
             return
+        if type(failure.value).__name__ == "AlreadyArchived":  # crawler.dedup.redirects: not an error
+            logger.info("not fetched: %s", failure.getErrorMessage())
+            return
         self.crawler.stats.inc_value("fetch/errors")
         url = getattr(request, "url", "?")
         seed = request is not None and request.meta.get("source") == "seed"
@@ -487,6 +534,10 @@ class NewsSpider(scrapy.Spider):
         if not ok:
             self.crawler.stats.inc_value(f"discovery/rejected/{reason}")
             return None
+        if hop == "L" and self.sitemap_since and _url_date_before(url, self.sitemap_since):
+            # --since: a link whose path carries a full date (/2026/02/18/) before the window
+            self.crawler.stats.inc_value("discovery/link_out_of_window")
+            return None
         if not upgrade:
             ok, reason = self.traps.check(url)
             if not ok:
@@ -532,6 +583,22 @@ def page_hints(meta: dict[str, Any]) -> dict[str, Any]:
     (keys of ``request.meta``); empty values are left out.  Offline re-extraction
     rebuilds the same dict from the metadata record."""
     return {k: str(v) for k, v in meta.items() if v not in (None, "")}
+
+
+_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?=[/_.-]|$)")
+
+
+def _url_date_before(url: str, since: datetime) -> bool:
+    """True when the URL's path holds a full date (``/2026/02/18/``, ``/2026-02-18-``)
+    older than the day of ``since`` (a whole day early, so no time-zone edge drops a page)."""
+    m = _URL_DATE.search(urlsplit(url).path)
+    if not m:
+        return False
+    try:
+        day = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), tzinfo=timezone.utc)
+    except ValueError:
+        return False
+    return day.date() < since.date() - timedelta(days=1)
 
 
 def _as_utc(dt: datetime) -> datetime:

@@ -61,6 +61,8 @@ def register(sub: Any) -> None:
     worker.add_argument("--allow-private", action="store_true",
                         help="allow private, loopback and link-local addresses")
     worker.add_argument("--no-robots", action="store_true", help="do not obey robots.txt")
+    worker.add_argument("--no-resources", action="store_true",
+                        help="do not fetch page resources (stylesheets, images, scripts, fonts, icons)")
     worker.add_argument("--crawl-id", metavar="ID", help="expected crawl id (error if another runs)")
     worker.add_argument("--browser", action="store_true", help=BROWSER_HELP)
     worker.add_argument("-s", "--set", action="append", type=parse_setting, default=[], metavar="NAME=VALUE",

@@ -415,7 +415,7 @@ class _Cleaner:
         self.removed = 0
         # No cookie word anywhere on the page: no element can be a cookie banner.
         self.cookie_words = P.may_mention_cookies(
-            etree.tostring(root, method="text", encoding="unicode", with_tail=False) or "")
+            etree.tostring(root, method="text", encoding="utf-8", with_tail=False) or b"")
 
     def text(self, el: HtmlElement, limit: int | None = None) -> str | None:
         """``text_of(el, limit)``, without reading the text of an element known to be longer."""
@@ -708,6 +708,30 @@ def preclean(root: HtmlElement) -> int:
 
 
 _NON_TEXT_TAGS = ("script", "style", "noscript", "template")
+#: removed before trafilatura (which removes them too, after copying the tree three times)
+_DEAD_TAGS = ("script", "style", "svg", "template", "link")
+
+
+def strip_dead_elements(root: HtmlElement) -> int:
+    """Remove scripts (JSON-LD kept: trafilatura reads it), styles, inline SVG, templates and
+    ``<link>`` elements, their tails kept in place, as trafilatura's own tree cleaning and
+    its fallbacks' cleaning do: the same text, from a smaller tree to copy and walk."""
+    removed = 0
+    for el in list(root.iter(*_DEAD_TAGS)):
+        if el.tag == "script" and "ld+json" in (el.get("type") or "").lower():
+            continue
+        parent = el.getparent()
+        if parent is None:
+            continue
+        if el.tail:
+            prev = el.getprevious()
+            if prev is None:
+                parent.text = (parent.text or "") + el.tail
+            else:
+                prev.tail = (prev.tail or "") + el.tail
+        parent.remove(el)
+        removed += 1
+    return removed
 
 
 def preclean_measured(root: HtmlElement) -> int:

@@ -174,21 +174,32 @@ class TreeFacts:
     page_struct: bool = False
 
 
-_H1_COUNT = XPath("count(//h1)")
-_TIME_COUNT = XPath("count(//time | //*[@itemprop='datePublished'])")
-_BYLINE_COUNT = XPath(
-    "count(//*[contains(concat(' ', normalize-space(@rel), ' '), ' author ') or @itemprop='author'"
-    " or contains(translate(@class, 'BYLINE', 'byline'), 'byline')])"
-)
+_MARKS = XPath("//*[@itemprop='author' or @itemprop='datePublished' or contains(@class, 'byline')"
+               " or contains(@class, 'Byline')] | //a[contains(@rel, 'author')]")
 
 
 def _page_struct(tree: HtmlElement) -> bool:
     """One <h1> and one or two dates (<time>, itemprop=datePublished) or one to three
     bylines (rel=author, itemprop=author, class *byline*): the markup of a single article.
     A listing dates and credits each of its teasers."""
-    if _H1_COUNT(tree) != 1:
+    h1s = 0
+    for _ in tree.iter("h1"):
+        h1s += 1
+        if h1s > 1:
+            return False
+    if h1s != 1:
         return False
-    return 1 <= _TIME_COUNT(tree) <= 2 or 1 <= _BYLINE_COUNT(tree) <= 3
+    times = sum(1 for _ in tree.iter("time"))
+    if 1 <= times <= 2:
+        return True
+    bylines = 0
+    for el in _MARKS(tree):
+        if el.get("itemprop") == "datePublished":
+            if el.tag != "time":
+                times += 1
+        else:
+            bylines += 1
+    return 1 <= times <= 2 or 1 <= bylines <= 3
 
 
 def tree_facts(tree: HtmlElement) -> TreeFacts:

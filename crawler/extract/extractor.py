@@ -33,6 +33,7 @@ from ..record import Article, FetchedPage, article_id
 from . import clean, detect
 from .decode import DecodeError, decode_body, sniff_not_html
 from .metadata import collect_metadata, site_of
+from .recall import recover_split_body
 
 __all__ = ["EXTRACTOR_VERSION", "MIN_WORDS", "MIN_WORDS_STRUCTURED", "ExtractResult", "extract_page", "count_words", "text_digest", "warm_up", "ParsedPage", "parse_page"]
 
@@ -207,10 +208,11 @@ def _article_blocks(tree: lxml.html.HtmlElement, url: str) -> list[str]:
     ``bare_extraction`` works on a copy of the tree it is given: both passes read the
     pre-cleaned tree."""
     page_chars = clean.preclean_measured(tree)
+    clean.strip_dead_elements(tree)
     blocks, body = _extract_blocks(tree, url, fast=True)
-    if _fast_pass_is_final(blocks, body, page_chars):
-        return blocks
-    return _extract_blocks(tree, url, fast=False)[0]
+    if not _fast_pass_is_final(blocks, body, page_chars):
+        blocks = _extract_blocks(tree, url, fast=False)[0]
+    return recover_split_body(tree, blocks)
 
 
 @dataclass

@@ -323,8 +323,19 @@ def is_share_href(href: str) -> bool:
 _COOKIE_LITERALS = ("cookie", "consen", "toestemming", "datenschutzeinstellungen")
 
 
-def may_mention_cookies(text: str) -> bool:
-    """False when no part of ``text`` can match :data:`COOKIE_TEXT_RE` (a cheap page-level test)."""
+def may_mention_cookies(text: str | bytes) -> bool:
+    """False when no part of ``text`` (or its UTF-8 bytes) can match :data:`COOKIE_TEXT_RE`
+    (a cheap page-level test)."""
+    if isinstance(text, bytes):
+        if any(ch in text for ch in _FOLDED_UTF8):
+            return may_mention_cookies(text.decode("utf-8", "replace"))
+        low_bytes = text.lower()  # ASCII only: the literals are ASCII
+        return any(lit in low_bytes for lit in _COOKIE_LITERALS_UTF8)
     low = fold_case(text)
     return any(lit in low for lit in _COOKIE_LITERALS)
+
+
+#: non-ASCII letters that ``re.I`` folds onto ASCII ones (long s, dotless i, Kelvin sign), UTF-8
+_FOLDED_UTF8 = ("\u017f".encode(), "\u0131".encode(), "\u212a".encode())
+_COOKIE_LITERALS_UTF8 = tuple(lit.encode() for lit in _COOKIE_LITERALS)
 

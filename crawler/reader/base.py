@@ -64,6 +64,11 @@ def site_partition(host: str) -> str:
     host = host.strip()
     if "://" in host:
         host = urlsplit(host).hostname or ""
+    elif ":" in host and not host.startswith("["):  # "host:port": the site is the host
+        try:
+            host = urlsplit("//" + host).hostname or host
+        except ValueError:
+            pass
     host = host.lower().rstrip(".")
     if host.startswith("www."):
         host = host[4:]

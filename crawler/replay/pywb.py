@@ -35,7 +35,9 @@ import io
 import json
 import logging
 import os
+import errno
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -60,6 +62,36 @@ HTML_MIMES = ("text/html", "application/xhtml+xml")
 
 class ReplayError(RuntimeError):
     pass
+
+
+class PortInUse(ReplayError):
+    """The port asked for is taken (checked before pywb starts, and pywb's own bind)."""
+
+
+def check_port_free(host: str, port: int) -> None:
+    """PortInUse when something listens on ``host:port`` (a bind fails) -- checked
+    before pywb starts, so the error is one clear line, not pywb's traceback."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as pywb's server does
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                what = "already in use" if exc.errno == errno.EADDRINUSE else "not allowed (privileged)"
+                raise PortInUse(f"port {port} on {host} is {what}: choose another with --port "
+                                f"(--port 0: any free port)") from None
+            raise ReplayError(f"cannot bind {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child before exec
+    """Linux: SIGTERM the pywb child when its parent dies, even by SIGKILL."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 def free_port(host: str = LOOPBACK) -> int:
@@ -205,6 +237,8 @@ class ReplayServer:
         try:
             work = self.prepare()
             fixed_port = bool(self.port)
+            if fixed_port:
+                check_port_free(self.host or LOOPBACK, self.port)
             attempts = 1 if fixed_port else 5
             for attempt in range(attempts):
                 if not fixed_port:
@@ -214,7 +248,8 @@ class ReplayServer:
                     return self
                 except _PortTaken:
                     if attempt + 1 == attempts:
-                        raise ReplayError(f"port {self.port} on {self.host} is already in use") from None
+                        raise PortInUse(f"port {self.port} on {self.host} is already in use: choose another "
+                                        f"with --port (--port 0: any free port)") from None
         except BaseException:
             self.stop()  # also removes a temporary work folder
             raise
@@ -228,7 +263,11 @@ class ReplayServer:
         cmd = [str(wayback), "--bind", self.host, "--port", str(self.port), "--directory", str(work)]
         kwargs: dict[str, Any] = {}
         if os.name == "posix":
-            kwargs["start_new_session"] = True  # Ctrl-C in the terminal goes to us only
+            # its own session: Ctrl-C in the terminal goes to us only, and stop() ends the
+            # whole process group; it also dies with us if we are killed outright
+            kwargs["start_new_session"] = True
+            if sys.platform.startswith("linux"):
+                kwargs["preexec_fn"] = _die_with_parent
         self.proc = subprocess.Popen(cmd, cwd=work, stdout=log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL, env=env, **kwargs)
         log.close()
@@ -244,7 +283,9 @@ class ReplayServer:
                     text.splitlines()[-30:]))
             try:
                 with urllib.request.urlopen(probe, timeout=2) as resp:
-                    if resp.status == 200:
+                    # pywb's home page lists the collection: not another server on the port
+                    if resp.status == 200 and self.collection.encode() in resp.read(65536) \
+                            and self.proc.poll() is None:
                         return
             except (urllib.error.URLError, OSError):
                 pass
@@ -255,17 +296,32 @@ class ReplayServer:
             time.sleep(0.2)
 
     def stop(self) -> None:
+        """Stop pywb -- its whole process group (it runs in a session of its own, so a
+        signal to it alone could leave children serving) -- and remove a temporary work
+        folder."""
         proc, self.proc = self.proc, None
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
+        if proc is not None:
+            self._signal_group(proc, signal.SIGTERM)
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                proc.kill()
+                self._signal_group(proc, signal.SIGKILL)
                 proc.wait(timeout=10)
+            # anything left in the group (the leader gone first)
+            self._signal_group(proc, signal.SIGKILL)
         if self._own_workdir and self.workdir is not None:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None
+
+    @staticmethod
+    def _signal_group(proc: subprocess.Popen, sig: int) -> None:
+        try:
+            if os.name == "posix":
+                os.killpg(proc.pid, sig)  # pgid == pid: start_new_session
+            elif proc.poll() is None:
+                proc.send_signal(sig)
+        except (ProcessLookupError, PermissionError):
+            pass
 
     @property
     def pid(self) -> int | None:
@@ -402,10 +458,55 @@ def run_replay(store_uri: str, port: int | None = 8080, host: str = LOOPBACK,
         print(f"{len(caps)} capture(s)", file=sys.stderr)
         return 0
     server = ReplayServer(store, crawl_id, port=port or None, host=host)
+    previous = _stop_on_signals()
+    try:
+        return _serve(server, store, crawl_id)
+    except _Stop as stop:
+        print(f"\n{stop}: stopping pywb", file=sys.stderr)
+        return 0
+    except KeyboardInterrupt:
+        print("\nstopping pywb", file=sys.stderr)
+        return 0
+    finally:
+        # the pywb process group and the temporary folder, whatever happened; a second
+        # signal must not cut this short
+        previous[signal.SIGINT] = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        for sig in previous:
+            signal.signal(sig, signal.SIG_IGN)
+        try:
+            server.stop()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+
+class _Stop(BaseException):
+    """A stop signal (SIGTERM, SIGHUP) received by ``crawler replay``."""
+
+
+def _stop_on_signals() -> dict[int, Any]:
+    """SIGTERM and SIGHUP stop ``crawler replay`` as Ctrl-C does (SIGINT raises
+    KeyboardInterrupt): the ``finally`` that stops pywb runs."""
+    def handler(signum: int, frame: Any) -> None:
+        raise _Stop(signal.Signals(signum).name)
+
+    previous = {}
+    for sig in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
+        if sig is not None:
+            previous[sig] = signal.signal(sig, handler)
+    return previous
+
+
+def _serve(server: ReplayServer, store: Any, crawl_id: str | None) -> int:
+    from crawler.exitcodes import EXIT_USAGE
+
     try:
         server.start()
+    except PortInUse as exc:
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except ReplayError as exc:
-        print(f"replay: {exc}", file=sys.stderr)
+        print(f"crawler: error: {exc}", file=sys.stderr)
         return 1
     print(f"pywb is serving {server.warc_count} WARC file(s) from {store.uri}")
     print(f"Open {server.collection_url}  (search a URL there, or append "
@@ -414,13 +515,9 @@ def run_replay(store_uri: str, port: int | None = 8080, host: str = LOOPBACK,
     for c in caps:
         print(f"  {server.base_url}/{c['replay_path']}")
     print("Press Ctrl-C to stop.", flush=True)
-    try:
-        while server.running():
-            time.sleep(0.5)
-        print("pywb stopped unexpectedly", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        print("\nstopping...", file=sys.stderr)
-        return 0
-    finally:
-        server.stop()
+    while server.running():
+        time.sleep(0.5)
+    log = server.workdir / "wayback.log" if server.workdir else None
+    tail = log.read_text(errors="replace").strip().splitlines()[-1:] if log and log.exists() else []
+    print("crawler: error: pywb stopped unexpectedly" + (f": {tail[0][:300]}" if tail else ""), file=sys.stderr)
+    return 1

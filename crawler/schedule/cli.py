@@ -58,6 +58,8 @@ def register(subparsers: Any) -> None:
     run.add_argument("job", metavar="JOB", help="job name (settings/jobs/JOB.toml) or path to a job file")
     run.add_argument("--dry-run", action="store_true", help="validate the job, print the resolved settings, exit")
     run.add_argument("--jobs-dir", metavar="DIR", help="where job names are looked up (default settings/jobs)")
+    run.add_argument("--no-resources", action="store_true",
+                     help="do not fetch page resources (overrides the job's [resources] enabled)")
     run.add_argument("--browser", action="store_true",
                      help="render pages in headless Chromium (as the job key browser.enabled = true)")
     run.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
@@ -113,13 +115,17 @@ def cmd_run(args: argparse.Namespace) -> int:
             "seeds": seeds,
             "schedule": job.schedule.model_dump() if job.schedule else None,
             "next_run": (lambda d: d.isoformat() if d else None)(next_run(job)) if job.schedule else None,
-            "settings": job.to_overrides(),
+            "settings": {**job.to_overrides(),
+                         **({"CRAWLER_RESOURCES": False} if getattr(args, "no_resources", False) else {})},
             "command": crawl_command(job, "<crawl-id>", args.verbose)[1:],
         }
         print(json.dumps(out, indent=2, default=str))
         return 0
     _setup_logging(args.verbose)
-    return run_job(job, args.verbose, extra_overrides=metrics_overrides(args) or None)
+    extra = metrics_overrides(args)
+    if getattr(args, "no_resources", False):
+        extra["CRAWLER_RESOURCES"] = False
+    return run_job(job, args.verbose, extra_overrides=extra or None)
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
@@ -135,6 +141,9 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     from crawler.schedule.scheduler import next_run
 
     jobs_dir = _jobs_dir(args) or JOBS_DIR
+    if not jobs_dir.is_dir():
+        print(f"crawler: error: --jobs-dir {jobs_dir}: no such folder", file=sys.stderr)
+        return 2
     files = list_job_files(jobs_dir)
     if not files:
         print(f"no job files in {jobs_dir}")

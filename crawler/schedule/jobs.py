@@ -129,6 +129,14 @@ class Limits(_Section):
     timeout: float | None = Field(None, gt=0, description="seconds per download")
 
 
+class Resources(_Section):
+    """Page resources (stylesheets, images, scripts, fonts, icons of each archived page)."""
+
+    enabled: bool | None = None
+    max_per_page: int | None = Field(None, ge=0, description="resources per page; 0 = no limit")
+    max_size: int | None = Field(None, ge=0, description="bytes per resource; 0 = no limit")
+
+
 class Politeness(_Section):
     concurrency_per_host: int | None = Field(None, ge=1)
     delay: float | None = Field(None, ge=0)
@@ -254,6 +262,7 @@ class Job(_Section):
     politeness: Politeness = Field(default_factory=Politeness)
     schedule: Schedule | None = None
     recrawl: Recrawl = Field(default_factory=Recrawl)
+    resources: Resources = Field(default_factory=Resources)
     browser: Browser = Field(default_factory=Browser)
     settings: dict[str, Any] = Field(default_factory=dict)
 
@@ -369,6 +378,9 @@ class Job(_Section):
             ("AUTOTHROTTLE_ENABLED", pol.autothrottle), ("ROBOTSTXT_OBEY", pol.obey_robots),
             ("CRAWLER_CONTACT_URL", pol.contact_url),
             ("CRAWLER_RECRAWL_YOUNGER_THAN", rc.refetch_younger_than),
+            ("CRAWLER_RESOURCES", self.resources.enabled),
+            ("CRAWLER_RESOURCES_MAX_PER_PAGE", self.resources.max_per_page),
+            ("CRAWLER_RESOURCES_MAX_SIZE", self.resources.max_size),
             ("CRAWLER_BROWSER", self.browser.enabled),
             ("CRAWLER_BROWSER_PAGE_TIMEOUT", self.browser.page_timeout),
             ("CRAWLER_BROWSER_PAGES_PER_BROWSER", self.browser.pages_per_browser),

@@ -162,20 +162,51 @@ def _listing(title: str, items: list[Art], prev: str | None, nxt: str | None) ->
             f'</main>{_FOOTER}</body></html>\n')
 
 
-def render(n: int, root: Path, base: str = "") -> dict[str, int]:
-    """Write the site for ``n`` articles under ``root``; returns counts by kind."""
-    arts = articles(n)
-    counts = {"articles": 0, "listings": 0, "bytes": 0}
+#: ``render(resources=True)``: what each page embeds, shared by all pages (path, bytes) ...
+SHARED_RESOURCES = (("/static/site.css", 30_000), ("/static/app.js", 40_000), ("/static/logo.png", 8_000),
+                    ("/favicon.ico", 2_000))
+#: ... and per article (its lead image, 1x and 2x): sizes of typical news JPEGs
+LEAD_IMAGE_BYTES = (40_000, 90_000)
 
-    def write(path: str, text: str) -> None:
+
+def _with_resources(html_text: str, n: int) -> str:
+    """The page with a news site's usual resources: stylesheet, script, icon, logo and a
+    lead image of its own (srcset 1x/2x)."""
+    head = ('<link rel="stylesheet" href="/static/site.css"><script src="/static/app.js" defer></script>'
+            '<link rel="icon" href="/favicon.ico">')
+    body = (f'<img class="logo" src="/static/logo.png" width="160" height="40" alt="">'
+            f'<figure><img src="/img/lead-{n}.jpg" srcset="/img/lead-{n}.jpg 1x, /img/lead-{n}@2x.jpg 2x" '
+            f'width="640" height="360" alt=""></figure>')
+    html_text = html_text.replace("</head>", head + "</head>", 1)
+    start = html_text.find("<body")
+    end = html_text.find(">", start) + 1
+    return html_text[:end] + body + html_text[end:]
+
+
+def render(n: int, root: Path, base: str = "", resources: bool = False) -> dict[str, int]:
+    """Write the site for ``n`` articles under ``root``; returns counts by kind.
+    ``resources``: every article page also embeds the resources of :func:`_with_resources`
+    (random bytes: incompressible, as JPEG/PNG are)."""
+    arts = articles(n)
+    counts = {"articles": 0, "listings": 0, "bytes": 0, "resources": 0, "resource_bytes": 0}
+
+    def write(path: str, text: str | bytes) -> None:
         f = root / (path.lstrip("/") + ("index.html" if path.endswith("/") else ""))
         f.parent.mkdir(parents=True, exist_ok=True)
-        data = text.encode("utf-8")
+        data = text.encode("utf-8") if isinstance(text, str) else text
         f.write_bytes(data)
         counts["bytes"] += len(data)
 
+    rnd = random.Random(f"bench-resources-{n}")
     for a in arts:
-        write(a.path, TEMPLATES[a.n % len(TEMPLATES)](a))
+        page = TEMPLATES[a.n % len(TEMPLATES)](a)
+        if resources:
+            page = _with_resources(page, a.n)
+            for suffix, size in zip((".jpg", "@2x.jpg"), LEAD_IMAGE_BYTES):
+                write(f"/img/lead-{a.n}{suffix}", rnd.randbytes(size))
+                counts["resources"] += 1
+                counts["resource_bytes"] += size
+        write(a.path, page)
         counts["articles"] += 1
     for sec in SECTIONS:
         items = [a for a in arts if a.section == sec][::-1]
@@ -188,7 +219,20 @@ def render(n: int, root: Path, base: str = "") -> dict[str, int]:
             counts["listings"] += 1
     write("/", _listing(f"{SITE}: front page", arts[::-1][:30], None, None))
     counts["listings"] += 1
-    write("/static/site.css", "body{font-family:Georgia,serif}\n")
+    if resources:
+        for path, size in SHARED_RESOURCES:
+            if path.endswith((".css", ".js")):  # text, compressible as real CSS/JS is
+                text = ""
+                while len(text) < size:
+                    text += "/* " + _sentence(rnd) + " */\n"
+                data: bytes | str = text[:size]
+            else:
+                data = rnd.randbytes(size)
+            write(path, data)
+            counts["resources"] += 1
+            counts["resource_bytes"] += size
+    else:
+        write("/static/site.css", "body{font-family:Georgia,serif}\n")
     urls = "".join(f"<url><loc>{base}{a.path}</loc><lastmod>{a.date[:10]}</lastmod></url>\n" for a in arts)
     write("/sitemap.xml", '<?xml version="1.0" encoding="UTF-8"?>\n'
           f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n{urls}</urlset>\n')

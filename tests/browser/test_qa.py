@@ -111,3 +111,14 @@ def test_qa_of_a_default_crawl_compares_with_the_live_site(scripted_site, tmp_pa
             assert base + exp["resources"][0] in [m["url"] for m in page["missing"]]
         if exp["kind"] != "static":
             assert page["diff"] > 1.0 and not page["passed"], page
+
+
+def test_qa_bad_input(browser_crawl, tmp_path):
+    proc = run_cli("qa", "--store", str(browser_crawl["store"]), "--crawl", "20200101T000000Z-000000",
+                   "--out", str(tmp_path / "r"))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "no crawl 20200101T000000Z-000000" in proc.stderr
+    proc = run_cli("qa", "--store", str(tmp_path / "nothing-here"), "--out", str(tmp_path / "r"))
+    assert proc.returncode == 3 and proc.stderr.count("\n") == 1, proc.stderr
+    proc = run_cli("qa", "--store", str(browser_crawl["store"]), "--max-diff", "-1")
+    assert proc.returncode == 2 and "must not be negative" in proc.stderr
+    assert not (tmp_path / "r").exists()

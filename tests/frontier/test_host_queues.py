@@ -10,6 +10,7 @@ from scrapy.utils.test import get_crawler
 
 from crawler.discovery.frontier import FrontierState, HostQueues, pattern_key
 from crawler.discovery.priorities import (
+    PRIO_DEMOTED,
     PRIO_DISCOVERY,
     PRIO_LISTED,
     PRIO_SEED,
@@ -78,7 +79,8 @@ def test_listed_priority_newest_first():
     prios = [listed_priority(now - timedelta(hours=h), now) for h in (0.5, 5, 30, 200, 5000, 20000)]
     assert prios == sorted(prios, reverse=True) and len(set(prios)) == len(prios)
     assert listed_priority(None) == PRIO_LISTED < min(prios)
-    assert min(prios) > PRIO_SEED > link_priority(0, listing=True) > link_priority(1) > link_priority(2)
+    assert min(prios) > PRIO_SEED > link_priority(1, listing=True) > link_priority(1) > link_priority(2, listing=True)
+    assert link_priority(2) > link_priority(500) > PRIO_DEMOTED
 
 
 def test_pattern_key():

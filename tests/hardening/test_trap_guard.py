@@ -13,7 +13,7 @@ from tests.hardening.conftest import CrawlSpec
 # distinct URLs the spider schedules through its trap guard on this site: the seed linked
 # back ("/"), 3 good articles, 5 nav pages, 5 leaves, 1 + 5 search URLs, 3 feed probes = 23
 CRAWL = CrawlSpec("traps", groups=("traps",), settings={
-    "CRAWLER_MAX_PAGES_PER_HOST": 30, "CRAWLER_MAX_QUERY_VARIANTS": 8})
+    "CRAWLER_MAX_URLS_PER_HOST": 30, "CRAWLER_MAX_QUERY_VARIANTS": 8})
 
 
 def test_crawl_finishes(hostile):

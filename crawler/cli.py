@@ -20,6 +20,7 @@ from crawler.replay import cli as replay_cli
 from crawler.replay import qacli
 from crawler.search import cli as search_cli
 from crawler.dashboard import cli as dashboard_cli
+from crawler.verify import cli as verify_cli
 
 EPILOG = """examples:
   crawler crawl https://news.example.com/ --max-pages 500
@@ -36,6 +37,7 @@ EPILOG = """examples:
   crawler qa                         # replay check: missing resources, pixel difference
   crawler export wacz --crawl ID --out crawl.wacz
   crawler reprocess --crawl ID       # re-extract articles from the WARCs, no network
+  crawler verify --store s3://bucket/prefix   # fixity audit: sizes, SHA-256, digests, indexes
   crawler worker --redis redis://host:6379/0 --store s3://bucket/prefix   # join a distributed crawl
 """
 
@@ -156,6 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     qacli.register(sub)  # crawler qa (replay check)
     search_cli.register(sub)  # crawler search
     dashboard_cli.register(sub)  # crawler dashboard
+    verify_cli.register(sub)  # crawler verify
     return parser
 
 

@@ -363,9 +363,10 @@ def print_summary(manifest: dict[str, Any], extra: list[tuple[str, str]] | None 
         table.add_row(label, value)
     console.print(table)
     if s["pending_upload"] or s["dedup_state"] == "pending":
-        console.print(f"[bold]the store was unavailable: {s['pending_upload']} file(s) still "
-                      f"pending upload; complete the crawl with: crawler upload --pending "
-                      f"--store {s['store']}[/bold]", soft_wrap=True)
+        what = (f"{s['pending_upload']} file(s) still pending upload" if s["pending_upload"]
+                else "the dedup index is not yet in the store")
+        console.print(f"[bold]the store was unavailable: {what}; complete the crawl with: "
+                      f"crawler upload --pending --store {s['store']}[/bold]", soft_wrap=True)
     for key, size in s["files"]:
         console.print(f"  {key}  {_size(size)}", soft_wrap=True)
 

@@ -68,10 +68,10 @@ def unknown_setting_warning(name: str) -> str | None:
 
 # -- value checks ------------------------------------------------------------------------
 def _since(value: Any) -> None:
-    from crawler.discovery.spider import _parse_since
+    from crawler.discovery.window import parse_since
 
     try:
-        _parse_since(str(value))
+        parse_since(str(value))
     except (ValueError, IndexError):
         raise SettingError(f"not a time window ('2d', '12h') or ISO date: {value!r}") from None
 

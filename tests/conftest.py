@@ -63,3 +63,84 @@ def crawl(tmp_path):
         return CrawlRun(proc.returncode, proc.stdout, proc.stderr, store)
 
     return _crawl
+
+
+def assert_verified(store: Any, crawl_id: str | None = None) -> Any:
+    """``crawler verify`` of ``store`` (a path, URI or Store) must be clean; returns the report.
+
+    Every test that builds a store can end with this: it checks sizes and SHA-256 against
+    the manifests, WARC digests, CDXJ offsets, JSON warc pointers, revisits and orphans."""
+    from crawler.verify import verify_store
+
+    report = verify_store(store if not isinstance(store, Path) else str(store), crawl_id)
+    assert report.clean, "crawler verify found problems:\n" + "\n".join(
+        [f"  {p.check}: {p.file}: {p.detail}" for p in report.problems]
+        + [f"  orphan: {k}" for k in report.orphans])
+    return report
+
+
+@pytest.fixture
+def verified():
+    """The :func:`assert_verified` helper as a fixture."""
+    return assert_verified
+
+
+#: a store a test damaged on purpose (or left mid-crash) carries this marker: the
+#: session's audit of every store skips it (dot files are not part of a store's listing)
+NO_VERIFY_MARK = ".noverify"
+
+
+def mark_store_unverifiable(store: Path, reason: str) -> None:
+    """Exclude ``store`` from the end-of-session audit (say why)."""
+    store.mkdir(parents=True, exist_ok=True)
+    (store / NO_VERIFY_MARK).write_text(reason + "\n")
+
+
+def _test_stores(base: Path) -> list[Path]:
+    out = []
+    for manifests in base.rglob("manifests"):
+        store = manifests.parent
+        if store.name == "pending" and (store.parent / "pending.jsonl").exists():
+            continue  # an S3 store's local spool of pending uploads (same layout), not a store
+        if manifests.is_dir() and any(manifests.glob("*.json")) and not (store / NO_VERIFY_MARK).exists() \
+                and not any((p / NO_VERIFY_MARK).exists() for p in store.parents):
+            out.append(store)
+    return sorted(out)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """``crawler verify`` on every local store the session's tests built (under pytest's
+    base temp folder): a test that leaves a store the audit rejects fails the run.
+    ``NEWSARCHIVER_VERIFY_TEST_STORES=0`` turns it off."""
+    if os.environ.get("NEWSARCHIVER_VERIFY_TEST_STORES", "1") == "0" or session.config.option.collectonly:
+        return
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None or session.testscollected == 0:
+        return
+    try:
+        base = factory.getbasetemp()
+    except Exception:  # noqa: BLE001 - no temp folder was made
+        return
+    from crawler.verify import verify_store
+
+    failed = []
+    stores = _test_stores(base)
+    for store in stores:
+        try:
+            report = verify_store(str(store))
+        except Exception as exc:  # noqa: BLE001 - report, do not crash the session
+            failed.append(f"{store}: {type(exc).__name__}: {exc}")
+            continue
+        if not report.clean:
+            details = [f"    {p.check}: {p.file}: {p.detail}" for p in report.problems[:5]]
+            details += [f"    orphan: {k}" for k in report.orphans[:5]]
+            failed.append(f"{store}:\n" + "\n".join(details))
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.ensure_newline()
+        reporter.write_sep("-", f"crawler verify on {len(stores)} store(s) built by the tests: "
+                                f"{len(failed)} with problems")
+        for line in failed:
+            reporter.write_line(line)
+    if failed and session.exitstatus == 0:
+        session.exitstatus = 1

@@ -73,7 +73,7 @@ def test_since_filters_feed_entries_and_dated_links(feed_crawl):
 
 
 def test_url_dates():
-    from crawler.discovery.spider import _url_date_before
+    from crawler.discovery.window import url_date_before as _url_date_before
 
     since = datetime(2026, 11, 26, 12, tzinfo=timezone.utc)
     assert _url_date_before("https://n.example/2026/11/20/story.html", since)

@@ -127,6 +127,8 @@ CASES = {
     "dashboard-port": Case("dashboard --port 99999", 2, "argument --port: must be between 0 and 65535"),
     "metrics-port": Case("crawl http://127.0.0.1:9/ --metrics-port -3", 2, "argument --metrics-port"),
     "qa-no-store": Case("qa --store {missing}", 3, "does not exist"),
+    "enqueue-bad-seed": Case("enqueue --redis redis://127.0.0.1:9/0 http//127.0.0.1:9/", 2,
+                             "seed 'http//127.0.0.1:9/': not a URL (did you mean 'http://127.0.0.1:9/'?)"),
     "worker-no-redis": Case("worker --store {empty}", 2, "the following arguments are required: --redis"),
     "extract-missing-file": Case("extract {missing}", 2, "No such file"),
     "extract-store-with-file": Case("extract {file} --store {empty}", 2, "--store archives a fetched URL"),

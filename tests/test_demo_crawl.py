@@ -15,7 +15,7 @@ import pytest
 from crawler.demo.server import SiteServer
 from crawler.demo.site import build_site, demo_expectations
 from crawler.schema import validate_record
-from tests.conftest import ROOT, CrawlRun, run_cli
+from tests.conftest import ROOT, CrawlRun, assert_verified, run_cli
 
 EXP = demo_expectations()
 
@@ -142,6 +142,11 @@ def test_warcs_valid(demo):
     failures = [line for line in proc.stdout.splitlines() if "failed" in line]
     # only the demo's chunked article may differ (payload digest over the de-chunked body)
     assert len(failures) <= 1, proc.stdout
+
+
+def test_store_passes_crawler_verify(demo):
+    report = assert_verified(demo[2].store)
+    assert report.counts["warc/records"] > 100 and report.counts["json/pointers"] == len(demo[2].articles())
 
 
 def test_crawler_demo_command(tmp_path):

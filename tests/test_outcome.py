@@ -13,7 +13,7 @@ from crawler.crawlid import CrawlIdError, check_crawl_id, crawl_id_in_use
 from crawler.demo.server import Route, SiteServer
 from crawler.exitcodes import EXIT_NOTHING_FETCHED, EXIT_USAGE
 from crawler.storage import open_store
-from tests.conftest import run_cli
+from tests.conftest import mark_store_unverifiable, run_cli
 
 
 def dead_port() -> int:
@@ -101,6 +101,7 @@ def test_check_crawl_id_accepts(good):
 
 def test_crawl_id_in_use_looks_at_manifests_warcs_and_spool(tmp_path):
     store = open_store(tmp_path)
+    mark_store_unverifiable(tmp_path, "fake runs, not a crawl's files")
     assert crawl_id_in_use(store, "run1") is None
     (tmp_path / "warc" / "run1").mkdir(parents=True)
     assert crawl_id_in_use(store, "run1") is None  # an empty folder holds nothing
@@ -124,6 +125,7 @@ def test_crawl_id_refused_on_the_command_line(tmp_path):
     assert not (store / ".spool").exists() or not any((store / ".spool").iterdir())
     # an existing id: refused before anything is written to the old run's folders
     old = "nightly-1"
+    mark_store_unverifiable(store, "a fake earlier run")
     (store / "warc" / old).mkdir(parents=True)
     (store / "warc" / old / "news-1.warc.gz").write_bytes(b"old")
     (store / "manifests").mkdir()

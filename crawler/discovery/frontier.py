@@ -26,8 +26,10 @@
 
 Stats (read by metrics/dashboards; documented in the README):
 ``frontier/fetched``, ``frontier/fetched/source/<robots|sitemap|feed|seed|listing|link|resource|other>``,
-``frontier/fetched/status/<code|error>``, ``frontier/fetched/host/<host>``...
-see :class:`FrontierMiddleware` and :meth:`FrontierScheduler.close`.
+``frontier/fetched/status/<code|error>``, ``frontier/yield_per_100_fetches``,
+``frontier/ended_by``, ``frontier/left_in_queue``, ``frontier/demoted``, ``frontier/upgraded``,
+``frontier/dropped/host_budget``, ``frontier/refused_over_budget`` (see
+:class:`FrontierMiddleware` and :meth:`FrontierScheduler.close`).
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ _ATTR = "_newsarchiver_frontier"
 UPGRADED = "frontier_upgraded"
 #: How a finished crawl says a limit ended it (``finish_reason`` and manifest status).
 REASON_MAX_PAGES = "max_pages"
+#: Under a global budget, how many turns a host may be ahead of the host furthest behind.
+FAIR_SLACK = 2
 
 
 def host_key(request: Request) -> str:
@@ -266,22 +270,27 @@ class HostQueues:
 
 
 class _Snapshot:
-    """What is in flight right now (computed once per ``next_request``)."""
+    """What is in flight right now (computed once per ``next_request``): requests in
+    the downloader per slot, those not yet sent to the network, robots.txt fetches
+    still to come."""
 
     def __init__(self, sched: FrontierScheduler):
         crawler = sched.crawler
         state = sched.state
         downloader = crawler.engine.downloader
         self.downloader = downloader
+        self.state = state
         self.inflight_by_slot: Counter[str] = Counter()
         self.unsent_by_host: Counter[str] = Counter()
         self.unsent = 0
         robots = sched.robots_parsers()
         self.robots = robots
         self.robots_reserved: set[str] = set()
-        slot = getattr(crawler.engine, "_slot", None)
         sent = state.sent
-        for req in list(getattr(slot, "inprogress", ()) or ()):
+        # Requests in the downloader: from dispatch (the engine hands them over at once)
+        # until their download ends -- robots.txt fetches included; not those whose
+        # response is being parsed or extracted (they hold no connection).
+        for req in list(downloader.active):
             self.inflight_by_slot[downloader.get_slot_key(req)] += 1
             if req in sent:
                 continue
@@ -291,6 +300,23 @@ class _Snapshot:
             if robots is not None and host not in robots and not req.meta.get("dont_obey_robotstxt"):
                 self.robots_reserved.add(host)
         self.used = state.fetched + self.unsent + len(self.robots_reserved)
+        #: Under a global budget, the fewest turns among the hosts still at work (queued
+        #: requests, or requests being fetched or parsed): no host may run ahead of it by
+        #: more than FAIR_SLACK, so the budget is shared even when hosts have their own
+        #: download slots and one of them has far more URLs ready than the others.
+        self.floor: int | None = None
+        if state.max_pages:
+            working = set(sched.queued_hosts())
+            engine_slot = getattr(crawler.engine, "_slot", None)
+            for req in list(getattr(engine_slot, "inprogress", ()) or ()):
+                working.add(host_key(req))
+            failures = state.failures
+            turns = [state.turns[h] for h in working if not failures.host_failing(h)]
+            self.floor = min(turns) if turns else None
+
+    def ahead(self, host: str) -> bool:
+        """``host`` has had FAIR_SLACK more turns than the host furthest behind."""
+        return self.floor is not None and self.state.turns[host] > self.floor + FAIR_SLACK
 
     def robots_cost(self, host: str) -> int:
         if self.robots is None or host in self.robots or host in self.robots_reserved:
@@ -367,6 +393,12 @@ class FrontierScheduler(Scheduler):
                     self._robots_mw = mw
         return None if self._robots_mw is None else self._robots_mw._parsers
 
+    def queued_hosts(self) -> list[str]:
+        hosts = self.mqs.hosts()
+        if self.dqs is not None:
+            hosts += self.dqs.hosts()
+        return hosts
+
     def _slot_key(self, host: str, request: Request | None = None) -> str:
         slot = self._slot_of.get(host)
         if slot is None:
@@ -382,9 +414,12 @@ class FrontierScheduler(Scheduler):
         budget = state.max_pages
         host_budget = state.host_budget
         exhausted: list[str] = []
+        relaxed = False
 
         def eligible(host: str) -> bool:
             if not snap.slot_has_room(self._slot_key(host)):
+                return False
+            if not relaxed and snap.ahead(host):
                 return False
             cost = 1 + snap.robots_cost(host)
             if budget and snap.used + cost > budget:
@@ -413,7 +448,18 @@ class FrontierScheduler(Scheduler):
                 if request is not None:
                     break
             if request is None:
-                if budget and state.fetched >= budget and len(self):
+                if not len(self):
+                    return None
+                if budget and state.fetched >= budget:
+                    self._end(REASON_MAX_PAGES)
+                    return None
+                if snap.downloader.active or getattr(getattr(self.crawler.engine, "_slot", None),
+                                                     "inprogress", None):
+                    return None  # what is in flight will make room
+                if not relaxed:  # nothing in flight: the host behind cannot move; let the others
+                    relaxed = True
+                    continue
+                if budget:  # the rest of the budget cannot be used (a new host needs its robots.txt too)
                     self._end(REASON_MAX_PAGES)
                 return None
             host = host_key(request)

@@ -17,8 +17,7 @@ Priorities come from the one table in :mod:`crawler.discovery.priorities`.  Page
 from __future__ import annotations
 
 import logging
-import re
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, AsyncIterator, Iterable, Iterator
 from urllib.parse import urljoin, urlsplit
 
@@ -48,6 +47,7 @@ from crawler.discovery.resources import Resources, is_stylesheet
 from crawler.discovery.scope import Scope, ScopeRules, TrapGuard, registered_domain
 from crawler.discovery.sitemaps import in_window, parse_sitemap, sitemap_urls_from_robots
 from crawler.discovery.urls import canonicalize_url, is_http_url
+from crawler.discovery.window import as_utc, parse_since, url_date_before
 from crawler.record import FetchedPage
 
 logger = logging.getLogger(__name__)
@@ -128,7 +128,7 @@ class NewsSpider(scrapy.Spider):
         self.use_feeds = settings.getbool("CRAWLER_FEEDS", True)
         self.obey_robots = settings.getbool("ROBOTSTXT_OBEY", True)
         since = settings.get("CRAWLER_SITEMAP_SINCE")
-        self.sitemap_since = _parse_since(since) if since else None
+        self.sitemap_since = parse_since(since) if since else None
         self.tracking_params = tuple(settings.getlist("CRAWLER_TRACKING_PARAMS"))
         self.obey_nofollow = settings.getbool("CRAWLER_OBEY_NOFOLLOW", False)
         #: Parse pages for links in the extraction workers (with the article, one parse
@@ -459,7 +459,7 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("discovery/feeds")
         depth = response.meta.get("link_depth", 0) + 1  # a feed entry is one hop
         for e in sorted(entries, key=lambda e: _timestamp(e.published), reverse=True):
-            if self.sitemap_since and e.published is not None and _as_utc(e.published) < self.sitemap_since:
+            if self.sitemap_since and e.published is not None and as_utc(e.published) < self.sitemap_since:
                 # --since: entries dated before the window are not fetched (undated ones are)
                 self.crawler.stats.inc_value("discovery/feed_out_of_window")
                 continue
@@ -534,7 +534,7 @@ class NewsSpider(scrapy.Spider):
         if not ok:
             self.crawler.stats.inc_value(f"discovery/rejected/{reason}")
             return None
-        if hop == "L" and self.sitemap_since and _url_date_before(url, self.sitemap_since):
+        if hop == "L" and self.sitemap_since and url_date_before(url, self.sitemap_since):
             # --since: a link whose path carries a full date (/2026/02/18/) before the window
             self.crawler.stats.inc_value("discovery/link_out_of_window")
             return None
@@ -585,39 +585,9 @@ def page_hints(meta: dict[str, Any]) -> dict[str, Any]:
     return {k: str(v) for k, v in meta.items() if v not in (None, "")}
 
 
-_URL_DATE = re.compile(r"/((?:19|20)\d\d)[/-](0[1-9]|1[0-2])[/-](0[1-9]|[12]\d|3[01])(?=[/_.-]|$)")
-
-
-def _url_date_before(url: str, since: datetime) -> bool:
-    """True when the URL's path holds a full date (``/2026/02/18/``, ``/2026-02-18-``)
-    older than the day of ``since`` (a whole day early, so no time-zone edge drops a page)."""
-    m = _URL_DATE.search(urlsplit(url).path)
-    if not m:
-        return False
-    try:
-        day = datetime(int(m.group(1)), int(m.group(2)), int(m.group(3)), tzinfo=timezone.utc)
-    except ValueError:
-        return False
-    return day.date() < since.date() - timedelta(days=1)
-
-
-def _as_utc(dt: datetime) -> datetime:
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
-
-
 def _timestamp(date: datetime | None) -> float:
     """Sort key of a listed URL's date (undated last when sorted newest first)."""
     if date is None:
         return float("-inf")
     return (date if date.tzinfo else date.replace(tzinfo=timezone.utc)).timestamp()
 
-
-def _parse_since(value: str) -> datetime:
-    from datetime import timedelta
-
-    value = value.strip()
-    if value[-1:] in "dh" and value[:-1].isdigit():
-        delta = timedelta(days=int(value[:-1])) if value[-1] == "d" else timedelta(hours=int(value[:-1]))
-        return datetime.now(timezone.utc) - delta
-    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)

@@ -136,17 +136,15 @@ def _redis_errors() -> tuple[type[BaseException], ...]:
 
 
 def cmd_enqueue(args: argparse.Namespace) -> int:
-    from crawler.discovery.spider import read_seeds_file
     from crawler.distributed.coordinator import DEFAULT_JOB
     from crawler.distributed.run import enqueue, normalize_seeds
+    from crawler.runner import CrawlSetupError, checked_seeds
 
-    raw = list(args.seeds) + (read_seeds_file(args.seeds_file) if args.seeds_file else [])
-    seeds, bad = normalize_seeds(raw)
-    for b in bad:
-        print(f"crawler: ignored invalid seed {b}", file=sys.stderr)
-    if not seeds:
-        print("crawler: error: no valid seed URL given", file=sys.stderr)
-        return 2
+    try:  # the seeds checks of `crawler crawl` (typos such as http//host, file:line of a bad line)
+        seeds, _ = normalize_seeds(checked_seeds(list(args.seeds), args.seeds_file))
+    except CrawlSetupError as exc:
+        print(f"crawler: error: {exc}", file=sys.stderr)
+        return exc.exit_code
     try:
         crawl_id, n = enqueue(args.redis, seeds, args.job or DEFAULT_JOB, args.crawl_id)
     except ValueError as exc:

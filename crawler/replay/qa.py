@@ -299,7 +299,8 @@ def write_report(report: dict[str, Any], out_dir: Path) -> dict[str, Any]:
         verdict = "PASS" if page["passed"] else "FAIL"
         rows.append(
             f'<tr class="{verdict.lower()}"><td><b>{verdict}</b><br><a href="{html.escape(page["url"])}">'
-            f'{html.escape(page.get("title") or page["url"])}</a><br><small>{html.escape(page["url"])}</small>'
+            f'{html.escape(page.get("title") or page["url"])}</a>'
+            f'{"<br><small>" + html.escape(page["url"]) + "</small>" if page.get("title") else ""}'
             f'<br>replay HTTP {page.get("status")} · pixel difference {diff} '
             f'({html.escape(page.get("reference") or "no reference")}) · {len(page.get("missing", []))} missing'
             f'{"<br>" + html.escape(page["error"]) if page.get("error") else ""}'

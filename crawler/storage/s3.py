@@ -22,8 +22,12 @@ Spool and state folders (local)
     ``$XDG_CACHE_HOME/newsarchiver/spool/<bucket>/<prefix>`` (``~/.cache/...`` by
     default), or the ``spool_root`` keyword argument as given.  ``state_dir()`` is
     ``<spool root>/state``: state databases live there locally; snapshots of them are
-    uploaded by their owner with ``put_file(..., overwrite=True)`` or ``put_bytes``
-    under ``state/`` (``put_bytes`` overwrites, like the local backend).
+    uploaded by their owner under ``state/``.  A snapshot several writers update (the
+    dedup index, :mod:`crawler.dedup.snapshot`) is read with :meth:`S3Store.get_file` /
+    :meth:`S3Store.head_etag` and replaced with :meth:`S3Store.put_if` (``If-Match`` the
+    ETag read, ``If-None-Match: *`` when there was none; :class:`StateConflict` when
+    another writer got there first).  ``put_file(..., overwrite=True)`` and
+    ``put_bytes`` overwrite unconditionally, like the local backend.
 
 Uploads (``put_file``)
     * The file is streamed from disk (memory bounded by ``max_concurrency *

@@ -8,7 +8,7 @@
 2. Crawls of a site built from those pages (``bench_lib.realsite``: every page served under many
    URLs, with its own relative links, which 404), one after the other, same page budget:
    (a) the fetch-only Scrapy spider, (b) the full pipeline (archive + extraction + dedup + JSON,
-   extraction workers on every core), (t) trafilatura's crawler with extraction
+   extraction workers on every core; both without page resources, as (t) fetches pages only), (t) trafilatura's crawler with extraction
    (``bench_lib.trafcrawl``: one process).  For each: responses, 200 pages, wall time, pages/s,
    CPU %, peak RSS of the process tree and of its largest process; for (b) also the CPU per page
    of the crawler process and of its workers, from the manifest.
@@ -106,10 +106,13 @@ def run(args, work: Path, run_crawler, politeness_off: dict, fetch_only: dict) -
     with StaticServer(site, port, work / "server-real", prefer=args.server) as srv:
         print(f"server: {srv.kind} on {srv.url}; page budget per crawl {budget}", flush=True)
         timeout = 900 + 2 * budget
+        # page resources off: trafilatura's crawler fetches the HTML pages only (and the real pages'
+        # images, scripts and styles are on their publishers' hosts, unreachable here)
+        pages_only = {"CRAWLER_RESOURCES": False}
         print("running (a) fetch-only Scrapy ...", flush=True)
-        a = run_crawler("a-real", srv, work, {**politeness_off, **fetch_only}, timeout, max_pages=budget)
+        a = run_crawler("a-real", srv, work, {**politeness_off, **fetch_only, **pages_only}, timeout, max_pages=budget)
         results["a"] = (a, _responses(a), _status(a, 200))
-        full = {**politeness_off, **({"EXTRACT_WORKERS": args.workers} if args.workers is not None else {})}
+        full = {**politeness_off, **pages_only, **({"EXTRACT_WORKERS": args.workers} if args.workers is not None else {})}
         print("running (b) full pipeline ...", flush=True)
         b = run_crawler("b-real", srv, work, full, timeout, max_pages=budget)
         results["b"] = (b, _responses(b), _status(b, 200))
@@ -149,17 +152,21 @@ def run(args, work: Path, run_crawler, politeness_off: dict, fetch_only: dict) -
         print(f"\n(b)/(t) 200 pages/s: {(bok / b.wall) / (tok / ta.wall):.2f}  (target >= 1.8); "
               f"responses/s: {(bresp / b.wall) / (results['t'][1] / ta.wall):.2f}")
     tm = results["t"][0]
-    if b is not None and tm is not None and st.get("cpu/crawler_seconds") and bresp and results["t"][1]:
+    tresp, tok = results["t"][1], results["t"][2]
+    if b is not None and tm is not None and st.get("cpu/crawler_seconds") and bresp and bok and tresp and tok:
         # what the CPU work allows, whatever the machine's load: the full pipeline spreads its work
-        # over the cores, trafilatura's crawler runs in one process
-        yb = 1000.0 * (st["cpu/crawler_seconds"] + st.get("cpu/workers_seconds", 0.0)) / bresp
-        yt = 1000.0 * tm.cpu / results["t"][1]
+        # over the cores (the crawler process on one of them), trafilatura's crawler runs in one
+        # process; per 200 page (what pages/s counts: each crawler's 404s charged to its pages)
+        # and per response
         cores = os.cpu_count() or 1
-        print(f"CPU per response: (b) {yb:.1f} ms over {cores} cores (crawler process alone "
-              f"{1000.0 * st['cpu/crawler_seconds'] / bresp:.1f} ms on one) -> at most "
-              f"{min(cores * 1000 / yb, 1000 * bresp / (1000.0 * st['cpu/crawler_seconds'])):.0f} responses/s; "
-              f"(t) {yt:.1f} ms in one process -> at most {1000 / yt:.0f}/s; ceiling of (b)/(t) "
-              f"{min(cores * 1000 / yb, bresp / st['cpu/crawler_seconds']) / (1000 / yt):.2f}")
+        cpu_b = st["cpu/crawler_seconds"] + st.get("cpu/workers_seconds", 0.0)
+        for label, nb, nt in (("per 200 page", bok, tok), ("per response", bresp, tresp)):
+            yb, yt = 1000.0 * cpu_b / nb, 1000.0 * tm.cpu / nt
+            rate_b = min(cores * 1000 / yb, nb / st["cpu/crawler_seconds"])
+            print(f"CPU {label}: (b) {yb:.1f} ms over {cores} cores (crawler process "
+                  f"{1000.0 * st['cpu/crawler_seconds'] / nb:.1f} ms of it, on one) -> at most {rate_b:.0f}/s; "
+                  f"(t) {yt:.1f} ms in one process -> at most {1000 / yt:.0f}/s; ceiling of (b)/(t) "
+                  f"{rate_b / (1000 / yt):.2f}")
     a, aresp, aok = results["a"]
     if a is not None and b is not None and aok and bok:
         print(f"(b)/(a) 200 pages/s: {(bok / b.wall) / (aok / a.wall):.2f}")

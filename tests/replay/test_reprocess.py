@@ -23,7 +23,7 @@ from crawler.demo.server import Route, SiteServer
 from crawler.demo.site import build_site
 from crawler.record import FetchedPage
 from crawler.storage import open_store
-from tests.conftest import run_cli
+from tests.conftest import assert_verified, run_cli
 from tests.replay.helpers import warc_records
 
 PAGE_LOG_SETTING = "TEST_FETCHED_PAGE_LOG"
@@ -221,6 +221,9 @@ def test_reprocess_reproduces_the_crawl_json(demo, no_network, capsys):
     stored = json.loads((store / "manifests" / f"{run_id}.json").read_text())
     assert stored["files"] and all(f"part-{run_id}-" in f["key"] for f in stored["files"])
     assert sum(f["records"] for f in stored["files"]) == len(original)
+    # the crawl (chunked, gzip, deflate, br captures, revisits) and the reprocess run audit clean
+    assert assert_verified(store, crawl_id=run_id).counts["json/pointers"] == len(original)
+    assert_verified(store)
 
 
 def test_new_extractor_version_is_recorded(demo, no_network, monkeypatch):
@@ -302,3 +305,4 @@ def test_a_failed_reprocess_leaves_a_failed_manifest(demo, no_network, monkeypat
     assert len(ids) == len(set(ids))
     assert not list((store / ".spool").glob(f"{m['crawl_id']}*"))
     assert not no_network
+    assert_verified(store)  # the failed run's parts are all listed by its manifest

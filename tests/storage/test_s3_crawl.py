@@ -10,7 +10,7 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 from crawler.demo.server import Route, SiteServer
-from tests.conftest import run_cli
+from tests.conftest import assert_verified, run_cli
 
 from .conftest import SECRET_KEY
 
@@ -94,6 +94,9 @@ def test_crawl_into_s3_matches_local(s3, bucket, moto_endpoint, aws_env, tmp_pat
     assert parts
     with store.open_read(parts[0]) as fh:
         assert json.loads(gzip.decompress(fh.read()).splitlines()[0])
+    # both stores pass the fixity audit
+    assert_verified(store)
+    assert_verified(local)
     # the spool was emptied
     left = [p for p in (tmp_path / "spool").rglob("*")
             if p.is_file() and "state" not in p.parts and p.name != "pending.lock"]
@@ -151,6 +154,7 @@ def test_crawl_with_endpoint_down_spools_then_uploads(s3, bucket, proxy, aws_env
         head = s3.head_object(Bucket=bucket, Key=f"news/{f['key']}")
         body = s3.get_object(Bucket=bucket, Key=f"news/{f['key']}")["Body"].read()
         assert head["Metadata"]["sha256"] == f["sha256"] == hashlib.sha256(body).hexdigest()
+    assert_verified(store)
     # the published index knows this crawl's captures, in the WARC that is now stored
     snap = tmp_path / "snap.sqlite3"
     snap.write_bytes(s3.get_object(Bucket=bucket, Key="news/state/dedup.sqlite3")["Body"].read())

@@ -10,7 +10,7 @@ import json
 from urllib.parse import urlsplit
 
 from crawler.demo.server import SiteServer
-from tests.conftest import run_cli
+from tests.conftest import assert_verified, run_cli
 
 from .test_s3_crawl import OPTS, small_site
 
@@ -64,6 +64,7 @@ def test_read_show_reprocess_replay_from_s3(bucket, moto_endpoint, aws_env, tmp_
         return sorted(({k: v for k, v in r.items() if k != "duplicate_of"} for r in rs), key=lambda r: r["id"])
 
     assert strip(again) == strip(records)
+    assert_verified(store)  # the crawl and the reprocess run, in S3
 
     # pywb replays the capture from the S3 store (id_ = the payload as captured)
     with ReplayServer(store, port=0) as replay:

@@ -55,7 +55,8 @@ def test_crawl_serves_metrics_while_running(tmp_path):
     with SiteServer(routes) as site:
         cmd = [sys.executable, "-m", "crawler", "crawl", site.url("/"), "--store", str(store),
                "--allow-private", "--depth", "1", "--metrics-port", str(port),
-               "-s", "EXTRACT_WORKERS=1", "-s", "CRAWLER_SITEMAPS=false", "-s", "CRAWLER_FEEDS=false"]
+               "-s", "EXTRACT_WORKERS=1", "-s", "CRAWLER_SITEMAPS=false", "-s", "CRAWLER_FEEDS=false",
+               "-s", "CRAWLER_RESOURCES=false"]  # the real pages name resources on their real hosts
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             url = f"http://127.0.0.1:{port}/metrics"

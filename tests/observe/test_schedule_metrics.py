@@ -64,7 +64,7 @@ def test_schedule_command_serves_metrics(tmp_path):
         job.write_text(f'seeds = ["{site.url("/")}"]\nstore = "{tmp_path / "store"}"\n'
                        '[discovery]\nsitemaps = false\nfeeds = false\ndepth = 1\n'
                        '[schedule]\nevery = "1h"\n'
-                       '[settings]\nCRAWLER_ALLOW_PRIVATE = true\nEXTRACT_WORKERS = 1\n')
+                       '[settings]\nCRAWLER_ALLOW_PRIVATE = true\nEXTRACT_WORKERS = 1\nCRAWLER_RESOURCES = false\n')
         proc = subprocess.Popen([sys.executable, "-m", "crawler", "schedule", str(job), "--metrics-port", str(port)],
                                 cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         try:

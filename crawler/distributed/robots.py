@@ -17,7 +17,6 @@ import base64
 import logging
 from typing import Any
 
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.http.request import NO_CALLBACK
@@ -25,11 +24,14 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet import defer, task
 
+from crawler.discovery.robots import RobotsTxtMiddleware
 from crawler.distributed.coordinator import Coordinator
 
 logger = logging.getLogger(__name__)
 
-ROBOTS_MIDDLEWARE = "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"
+#: the robots.txt middlewares a single crawl may use, replaced by the shared one
+ROBOTS_MIDDLEWARES = ("scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware",
+                      "crawler.discovery.robots.RobotsTxtMiddleware")
 SHARED_ROBOTS_MIDDLEWARE = "crawler.distributed.robots.SharedRobotsTxtMiddleware"
 
 
@@ -44,7 +46,11 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
             await self._load(f"{url.scheme}://{netloc}/robots.txt", netloc, request)
         parser = self._parsers[netloc]
         if isinstance(parser, defer.Deferred):
-            return await maybe_deferred_to_future(parser)
+            parser = await maybe_deferred_to_future(parser)
+            if parser is None:  # a later waiter (see crawler.discovery.robots): read the stored parser
+                stored = self._parsers.get(netloc)
+                if stored is not None and not isinstance(stored, defer.Deferred):
+                    return stored
         return parser
 
     async def _load(self, robots_url: str, netloc: str, request: Request) -> None:

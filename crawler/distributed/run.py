@@ -126,11 +126,11 @@ def run_worker(overrides: dict[str, Any], *, verbose: int = 0, seeds: list[str] 
     mws = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
     mws.setdefault(LIMITER, 960)
     # robots.txt once per host per crawl, shared by the workers (same order as Scrapy's own).
-    from crawler.distributed.robots import ROBOTS_MIDDLEWARE, SHARED_ROBOTS_MIDDLEWARE
+    from crawler.distributed.robots import ROBOTS_MIDDLEWARES, SHARED_ROBOTS_MIDDLEWARE
 
-    base_mws = settings.getdict("DOWNLOADER_MIDDLEWARES_BASE")
-    mws[ROBOTS_MIDDLEWARE] = None
-    mws.setdefault(SHARED_ROBOTS_MIDDLEWARE, base_mws.get(ROBOTS_MIDDLEWARE, 100))
+    for path in ROBOTS_MIDDLEWARES:
+        mws[path] = None
+    mws.setdefault(SHARED_ROBOTS_MIDDLEWARE, 100)
     settings.set("DOWNLOADER_MIDDLEWARES", mws, priority="cmdline")
     exts = dict(settings.getdict("EXTENSIONS"))
     exts.setdefault(LOOP, 5)

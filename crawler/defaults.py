@@ -30,6 +30,7 @@ CRAWLER_SITEMAP_SINCE = None     # e.g. "2d" or "2026-11-01": window on lastmod/
 CRAWLER_TRACKING_PARAMS = []     # extra query parameters to drop (utm_* etc. always dropped)
 CRAWLER_ALLOW_PRIVATE = False    # allow private/loopback/link-local targets
 CRAWLER_ALLOWED_NETWORKS = []    # CIDRs allowed even without CRAWLER_ALLOW_PRIVATE
+CRAWLER_LOOPBACK_ONLY = False    # refuse every host but localhost/127.x by name, before DNS ($NEWSARCHIVER_LOOPBACK_ONLY=1)
 CRAWLER_MAX_URL_LENGTH = 2048
 CRAWLER_MAX_REPEATED_SEGMENTS = 2
 CRAWLER_MAX_QUERY_VARIANTS = 50

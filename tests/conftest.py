@@ -41,6 +41,15 @@ class CrawlRun:
         return records
 
 
+@pytest.fixture(scope="session", autouse=True)
+def loopback_only():
+    """Safety net: every crawl (and Chromium) a test starts refuses any host that is not
+    localhost or 127.x, by name, before DNS (crawler.discovery.netguard)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("NEWSARCHIVER_LOOPBACK_ONLY", "1")
+        yield
+
+
 def run_cli(*args: str, timeout: float = 180, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     return subprocess.run([sys.executable, "-m", "crawler", *args], cwd=ROOT, capture_output=True,

@@ -64,7 +64,15 @@ def check_available(executable: str | None = None) -> str:
     return find_executable(executable)
 
 
+#: In loopback-only mode (``$NEWSARCHIVER_LOOPBACK_ONLY``): no host name resolves but these.
+LOOPBACK_RESOLVER_RULES = ("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE localhost, "
+                           "EXCLUDE 127.0.0.1, EXCLUDE 127.0.0.2")
+
+
 async def launch(playwright: Any, executable: str, extra_args: tuple[str, ...] = ()) -> Any:
+    loopback_only = os.environ.get("NEWSARCHIVER_LOOPBACK_ONLY", "").strip().lower() in ("1", "true", "yes", "on")
+    if loopback_only and not any(a.startswith("--host-resolver-rules") for a in extra_args):
+        extra_args = (*extra_args, LOOPBACK_RESOLVER_RULES)
     return await playwright.chromium.launch(
         executable_path=executable, headless=True, args=[*LAUNCH_ARGS, *extra_args],
         handle_sigint=False, handle_sigterm=False, handle_sighup=False)

@@ -4,7 +4,9 @@
 Each real page is served at ``/news/<name>.html`` with its own markup.  Links to its
 publisher's site become site-local paths that this server does not have, so they 404
 as stale links do on real sites: exactly ``broken_links`` of them per page are kept
-local (the others point back to the publisher, off-site, never followed).  The site
+local (the others point back off-site, never followed).  Every off-site URL (publisher,
+CDN, analytics, fonts) is then rewritten by :func:`loopback_only_html` to a loopback
+stand-in that fails at once: no crawl or browser fed these pages can reach a real host.  The site
 has a home page linking every article, a robots.txt naming ``/sitemap.xml``, and a
 sitemap listing every article with a lastmod (newest first by position).
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -36,6 +39,49 @@ def dataset_dir() -> Path:
         if (parent / _REL).is_dir():
             return parent / _REL
     raise FileNotFoundError("fundus-eval dataset not found (set FUNDUS_EVAL_DIR)")
+
+
+#: Where off-site URLs of a real page are sent (:func:`loopback_only_html`): a second loopback
+#: address on a port nothing listens on, so each fetch fails at once, on this machine.
+OFFSITE_BASE = "http://127.0.0.2:9"
+
+# an absolute (http/https, also JSON-escaped ``https:\/\/``) or protocol-relative URL's host
+_OFFSITE_RE = re.compile(
+    rb"""(?P<lead>^|[\s"'(=,;:>\\])(?P<scheme>(?:https?|ftp|wss?):)?(?P<sl>//|\\/\\/)"""
+    rb"""(?P<host>[A-Za-z0-9](?:[A-Za-z0-9_.-]*[A-Za-z0-9])?)(?P<port>:\d+)?""", re.I)
+_LOOPBACK_HOST_RE = re.compile(rb"^(?:localhost|127(?:\.\d{1,3}){3})$", re.I)
+
+
+def loopback_only_html(body: bytes, offsite_base: str = OFFSITE_BASE) -> bytes:
+    """``body`` with every off-site absolute or protocol-relative URL (in any attribute,
+    ``url()``, ``@import``, inline script or text) rewritten to ``<offsite_base>/<host>``
+    + the same path: the page keeps its structure and its same-site links, but nothing in
+    it names a real host any more, so neither a crawler nor a browser fed this page can
+    resolve or contact one.  Byte-level (the rest of the markup stays as fetched)."""
+    base = offsite_base.rstrip("/").encode()
+    base_esc = base.replace(b"/", b"\\/")
+
+    def sub(m: re.Match) -> bytes:
+        host = m.group("host")
+        if m.group("scheme") is None and b"." not in host:
+            return m.group(0)  # ``//comment`` in a script, not a URL
+        if _LOOPBACK_HOST_RE.match(host):
+            return m.group(0)
+        escaped = m.group("sl") != b"//"
+        return m.group("lead") + (base_esc if escaped else base) + (b"\\/" if escaped else b"/") + host.lower()
+
+    return _OFFSITE_RE.sub(sub, body)
+
+
+def names_offsite_host(body: bytes) -> list[str]:
+    """The non-loopback hosts ``body`` still names in a URL (for tests: should be empty)."""
+    hosts = set()
+    for m in _OFFSITE_RE.finditer(body):
+        host = m.group("host")
+        if (m.group("scheme") is None and b"." not in host) or _LOOPBACK_HOST_RE.match(host):
+            continue
+        hosts.add(host.decode("ascii", "replace").lower())
+    return sorted(hosts)
 
 
 def _local_links(doc: lxml_html.HtmlElement, origin_host: str, broken_links: int,
@@ -63,9 +109,10 @@ def _local_links(doc: lxml_html.HtmlElement, origin_host: str, broken_links: int
             a.set("href", f"https://{origin_host}{target}")
 
 
-def build_real_site(n: int | None = None, broken_links: int = 20,
-                    now: datetime | None = None) -> tuple[dict[str, Route], list[str]]:
-    """``(routes, article_paths)``; ``n`` real pages (all 80 when None)."""
+def build_real_site(n: int | None = None, broken_links: int = 20, now: datetime | None = None,
+                    offsite_base: str = OFFSITE_BASE) -> tuple[dict[str, Route], list[str]]:
+    """``(routes, article_paths)``; ``n`` real pages (all 80 when None); off-site URLs go to
+    ``offsite_base`` (e.g. a 404 server on 127.0.0.2)."""
     ds = dataset_dir()
     truth = json.loads((ds / "ground_truth.json").read_text(encoding="utf-8"))
     names = sorted(truth)
@@ -81,7 +128,7 @@ def build_real_site(n: int | None = None, broken_links: int = 20,
         doc = lxml_html.fromstring(raw)
         _local_links(doc, origin, broken_links, served)
         body = lxml_html.tostring(doc, encoding="utf-8", doctype="<!DOCTYPE html>")
-        routes[path] = Route(body=body)
+        routes[path] = Route(body=loopback_only_html(body, offsite_base))
     now = now or datetime.now(timezone.utc)
     items = "".join(f'<li><a href="{p}">{escape(p)}</a></li>' for p in paths)
     routes["/"] = Route(body=(f"<!DOCTYPE html><html><head><title>Real pages</title></head><body>"

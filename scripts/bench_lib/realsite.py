@@ -2,7 +2,8 @@
 100-700 KB each), each page served under many URLs, rendered to a folder.
 
 * ``/story/<copy>/<publisher>-<n>.html``: the page's bytes as fetched (not re-serialised),
-  so its links are the publisher's own: absolute links point off-site (never followed),
+  except that every off-site URL (publisher, CDN, analytics) points at a loopback stand-in
+  (``crawler.demo.realsite.loopback_only_html``): absolute links point off-site (never followed),
   root- and path-relative links resolve on this host, where they 404 as stale links do;
 * ``/section/<k>/``: listing pages of 50 stories each, chained by ``rel=next``;
 * ``/``: links to every section; ``/robots.txt`` naming ``/sitemap.xml``, which lists
@@ -24,7 +25,10 @@ def dataset_pages(dataset: Path) -> list[tuple[str, bytes]]:
     """``(name, html bytes)`` of the fundus-eval pages, sorted by name."""
     ds = dataset / "dataset" if (dataset / "dataset").is_dir() else dataset
     truth = json.loads((ds / "ground_truth.json").read_text(encoding="utf-8"))
-    return [(name.split(".")[0], gzip.decompress((ds / "html" / name).read_bytes())) for name in sorted(truth)]
+    from crawler.demo.realsite import loopback_only_html
+
+    return [(name.split(".")[0], loopback_only_html(gzip.decompress((ds / "html" / name).read_bytes())))
+            for name in sorted(truth)]
 
 
 def render_real(n: int, root: Path, dataset: Path, base: str = "") -> dict[str, int]:

@@ -1,11 +1,13 @@
 """Fixture news sites built at test time from the real pages of the fundus-eval set
-(gunzipped, relative links kept -- they 404 as on the real sites)."""
+(gunzipped, relative links kept -- they 404 as on the real sites; off-site URLs sent to a
+loopback stand-in by ``loopback_only_html``, so nothing reaches a real host)."""
 
 from __future__ import annotations
 
 import gzip
 from pathlib import Path
 
+from crawler.demo.realsite import loopback_only_html
 from crawler.demo.server import Route
 
 FUNDUS = Path("/work/shared/datasets/fundus-eval/dataset/html")
@@ -22,7 +24,7 @@ def fundus_pages(n: int) -> list[tuple[str, bytes]]:
         for pub in sorted(by_pub):
             if by_pub[pub] and len(picked) < n:
                 picked.append(by_pub[pub].pop(0))
-    return [(f.name[: -len(".html.gz")].lower(), gzip.decompress(f.read_bytes())) for f in picked]
+    return [(f.name[: -len(".html.gz")].lower(), loopback_only_html(gzip.decompress(f.read_bytes()))) for f in picked]
 
 
 def news_site(n: int, extra_links: list[str] = ()) -> tuple[dict[str, Route], list[str]]:

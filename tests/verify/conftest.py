@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.demo.realsite import loopback_only_html
 from crawler.demo.server import Route, SiteServer
 from tests.conftest import mark_store_unverifiable, run_cli
 
@@ -21,10 +22,11 @@ PAGES = ["TheIntercept_3.html.gz", "TheIntercept_1.html.gz", "OccupyDemocrats_4.
 
 def site() -> dict[str, Route]:
     """Four real pages as articles (two chunked, one of them gzip-encoded), a home page
-    linking to them; the pages' own relative links 404 as on a real site."""
+    linking to them; the pages' own relative links 404 as on a real site; off-site URLs go to a
+    loopback stand-in (``loopback_only_html``)."""
     links, routes = [], {"/robots.txt": Route(status=404, body=b"")}
     for i, name in enumerate(PAGES):
-        html = gzip.decompress((FUNDUS / name).read_bytes())
+        html = loopback_only_html(gzip.decompress((FUNDUS / name).read_bytes()))
         path = f"/news/2026/12/04/story-{i}.html"
         links.append(f'<li><a href="{path}">story {i}</a></li>')
         routes[path] = Route(body=html, chunked=i in (1, 2), encoding="gzip" if i == 2 else None)

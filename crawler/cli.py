@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--allow-private", action="store_true",
                        help="allow private, loopback and link-local addresses (refused by default)")
     crawl.add_argument("--since", metavar="WHEN", type=since_window,
-                       help="only sitemap and feed entries dated after WHEN: '2d', '12h' or an ISO date")
+                       help="skip sitemap and feed entries, and links with a date in their path, dated before WHEN: '2d', '12h' or an ISO date")
     crawl.add_argument("--no-robots", action="store_true", help="do not obey robots.txt (use with care)")
     crawl.add_argument("--no-resources", action="store_true",
                        help="do not fetch page resources (stylesheets, images, scripts, fonts, icons)")

@@ -25,7 +25,8 @@ Runs the job once, under its lock, and records it in <store>/state/runs.jsonl.
 For cron, systemd timers, Kubernetes CronJobs, Airflow...
 
 exit codes: 0 finished, 1 crawl failed or stopped, 2 invalid job / bad usage,
-3 store not writable, 4 the job is already running (nothing done)
+3 store not writable, 4 the job or its store is busy (nothing done), 5 nothing archived,
+6 files pending upload (every code: README, "Exit codes")
 """
 
 SCHEDULE_EPILOG = """examples:

@@ -53,10 +53,13 @@ class RunFinalizer:
         own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         self.crawler.stats.set_value("cpu/crawler_seconds", round(own.ru_utime + own.ru_stime, 3))
         self.crawler.stats.set_value("cpu/workers_seconds", round(children.ru_utime + children.ru_stime, 3))
+        outcome = CrawlOutcome.of(self.crawler)
+        # pages fetched (robots.txt aside): summed over the workers of a distributed crawl,
+        # whose merged manifest decides "nothing fetched" (crawler.distributed.context)
+        self.crawler.stats.set_value("outcome/pages_fetched", outcome.pages)
         stats = self.crawler.stats.get_stats()
         status = "finished" if reason in ("finished", "max_pages", "closespider_pagecount",
                                           "closespider_itemcount") else reason
-        outcome = CrawlOutcome.of(self.crawler)
         verdict = outcome.verdict(ctx.seeds)
         if verdict is not None and status == "finished" and not self.crawler.settings.get("CRAWLER_REDIS_URL"):
             # (a worker of a distributed crawl may rightly find nothing left to fetch)

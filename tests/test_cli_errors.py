@@ -115,7 +115,7 @@ CASES = {
                                   "--store {empty}", 2, "unknown crawl id"),
     # -- jobs --------------------------------------------------------------------------------
     "run-unknown-job": Case("run nosuchjob --jobs-dir {jobs}", 2, "no such job file or job name"),
-    "run-bad-job-name": Case("run ../../etc/passwd --jobs-dir {jobs}", 2, "no such job file"),
+    "run-bad-job-name": Case("run ../../no/such/dir/job --jobs-dir {jobs}", 2, "no such job file"),
     "run-invalid-job": Case("run bad --jobs-dir {jobs} --dry-run", 2,
                             "settings: DOWNLOAD_DELAY: expected a number, got 'abc'"),
     "run-setting-typo": Case("run typo --jobs-dir {jobs} --dry-run", 0,

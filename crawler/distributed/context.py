@@ -238,6 +238,15 @@ class DistributedRunContext(RunContext):
                 "requeued_urls": requeued[:1000], "recovered_spools": recovered,
             },
         }
+        counted = all("outcome/pages_fetched" in (p.get("stats") or {}) for p in parts.values())
+        if manifest["status"] == "finished" and counted and not manifest["stats"].get("outcome/pages_fetched"):
+            # The whole crawl archived no page (every worker closed and counted 0): it
+            # failed, as a single crawl that fetched nothing does (exit 5).
+            from crawler.outcome import NOTHING_FETCHED
+
+            manifest.update(status="failed", failure=NOTHING_FETCHED,
+                            reason="nothing archived: no page was fetched by any worker "
+                                   f"(seeds: {', '.join(manifest['seeds']) or 'none'})")
         data = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
         obj = self.base_store.put_bytes(layout.manifest_key(self.crawl_id), data)
         self.merged = manifest

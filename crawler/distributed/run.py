@@ -156,6 +156,10 @@ def run_worker(overrides: dict[str, Any], *, verbose: int = 0, seeds: list[str] 
         return CrawlResult(crawl_id, EXIT_CRAWL_FAILED)
     own = (getattr(ctx, "part", None) or {}).get("status")  # how this worker ended
     code = EXIT_OK if own == "finished" else EXIT_CRAWL_FAILED
+    if getattr(ctx, "merged", None) is not None and manifest.get("failure"):
+        from crawler.runner import manifest_exit_code
+
+        code = manifest_exit_code(manifest)  # this worker closed the crawl: its outcome (e.g. 5)
     if code == EXIT_OK and any(isinstance(f, dict) and f.get("pending") for f in ctx.files):
         code = EXIT_PENDING_UPLOAD  # this worker's files wait for crawler upload --pending
     return CrawlResult(crawl_id, code, manifest)

@@ -26,3 +26,18 @@ def test_two_workers_share_an_exact_budget(tmp_path, site, redis_url, workers):
     assert m["status"] == "finished"
     assert m["stats"]["frontier/fetched"] == budget
     assert m["stats"]["frontier/ended_by"] == "max_pages"
+
+
+def test_distributed_crawl_of_a_dead_site_exits_5(tmp_path, redis_url, workers):
+    """Issue 15: a crawl that archived nothing exits 5 -- distributed crawls too (decided
+    on the merged manifest: no worker fetched a page)."""
+    from crawler.distributed.localsite import free_port
+
+    store = tmp_path / "shared"
+    dead = f"http://127.0.0.1:{free_port()}/"  # nothing listens there
+    w = workers.crawl(dead, redis_url, store, "alpha", settings={"RETRY_TIMES": 0})
+    rc, _out, err = w.wait()
+    assert rc == 5, err[-3000:]
+    assert "Traceback" not in err
+    m = json.loads(next((store / "manifests").glob("*.json")).read_text())
+    assert m["status"] == "failed" and m["failure"] == "nothing_fetched", m.get("reason")

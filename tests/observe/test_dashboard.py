@@ -32,7 +32,7 @@ def crawled_store(tmp_path_factory):
         proc = subprocess.run([sys.executable, "-m", "crawler", "crawl", site.url("/"), "--store", str(store),
                                "--allow-private", "--depth", "1", "-s", "EXTRACT_WORKERS=1",
                                "-s", "CRAWLER_SITEMAPS=false", "-s", "CRAWLER_FEEDS=false",
-                               "-s", "CRAWLER_RESOURCES=false"],  # real pages: resources on real hosts
+                               "-s", "CRAWLER_RESOURCES=false"],  # resources irrelevant here and slow (hundreds per real page, one host)
                               cwd=ROOT, capture_output=True, text=True, timeout=240)
     assert proc.returncode == 0, proc.stderr
     assert main(["search", "--reindex", "--store", str(store)]) == 0

@@ -56,7 +56,7 @@ def test_crawl_serves_metrics_while_running(tmp_path):
         cmd = [sys.executable, "-m", "crawler", "crawl", site.url("/"), "--store", str(store),
                "--allow-private", "--depth", "1", "--metrics-port", str(port),
                "-s", "EXTRACT_WORKERS=1", "-s", "CRAWLER_SITEMAPS=false", "-s", "CRAWLER_FEEDS=false",
-               "-s", "CRAWLER_RESOURCES=false"]  # the real pages name resources on their real hosts
+               "-s", "CRAWLER_RESOURCES=false"]  # resources irrelevant here and slow (hundreds per page)
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             url = f"http://127.0.0.1:{port}/metrics"

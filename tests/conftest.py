@@ -16,6 +16,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# Tests stop crawls, servers and the replay with SIGINT (Ctrl-C).  A shell that starts
+# pytest as a background job (``cmd &``, nohup, some CI runners) passes SIGINT *ignored*,
+# an ignored signal stays ignored across exec, and Python then installs no
+# KeyboardInterrupt handler: every child would ignore the tests' Ctrl-C.  Handle it
+# here, so the children start with the default disposition, as from a terminal.
+import signal as _signal  # noqa: E402
+
+if _signal.getsignal(_signal.SIGINT) is _signal.SIG_IGN:
+    _signal.signal(_signal.SIGINT, _signal.default_int_handler)
+
 
 @dataclass
 class CrawlRun:

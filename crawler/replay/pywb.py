@@ -390,20 +390,27 @@ def iter_articles(store, crawl_id: str) -> Iterator[dict[str, Any]]:
                             continue
 
 
-def iter_html_captures(store, crawl_id: str) -> Iterator[dict[str, Any]]:
-    """HTML 200 responses of a crawl's CDXJ indexes (computed when not stored)."""
+def crawl_index_lines(store: Any, crawl_id: str) -> Iterator[tuple[str, str]]:
+    """(WARC key, CDXJ line) of a crawl's WARCs: the stored index, or computed when not stored."""
     for key in warc_keys(store, crawl_id):
         cid, name = split_warc_key(key)
         ikey = layout.index_key(cid, name)
         if store.exists(ikey):
             lines: Any = read_index_lines(store, ikey)
+            for line in lines:
+                yield key, line
         else:
             with LocalCopy(store, key) as warc:
-                lines = index_warc(warc, filename=name)
-        for line in lines:
-            _, ts, fields = parse_line(line)
-            if str(fields.get("status")) == "200" and fields.get("mime") in HTML_MIMES:
-                yield {"url": fields["url"], "timestamp": ts, "filename": fields.get("filename")}
+                for line in index_warc(warc, filename=name):
+                    yield key, line
+
+
+def iter_html_captures(store, crawl_id: str) -> Iterator[dict[str, Any]]:
+    """HTML 200 responses of a crawl's CDXJ indexes (computed when not stored)."""
+    for _key, line in crawl_index_lines(store, crawl_id):
+        _, ts, fields = parse_line(line)
+        if str(fields.get("status")) == "200" and fields.get("mime") in HTML_MIMES:
+            yield {"url": fields["url"], "timestamp": ts, "filename": fields.get("filename")}
 
 
 def list_captures(store, crawl_id: str | None = None) -> list[dict[str, Any]]:

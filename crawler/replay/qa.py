@@ -31,9 +31,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from crawler.archive.cdxj import LocalCopy, index_warc, parse_line, read_index_lines, split_warc_key, warc_keys
-from crawler.replay.pywb import COLLECTION, ReplayServer, iter_html_captures, list_captures
-from crawler.storage import layout
+from crawler.archive.cdxj import parse_line, warc_keys
+from crawler.replay.pywb import COLLECTION, ReplayServer, crawl_index_lines, iter_html_captures, list_captures
 
 logger = logging.getLogger(__name__)
 
@@ -73,23 +72,15 @@ def latest_crawl_id(store: Any) -> str | None:
 def screenshot_records(store: Any, crawl_id: str) -> dict[str, tuple[str, int, int]]:
     """Page URL -> (WARC key, offset, length) of its latest ``urn:screenshot:`` record."""
     found: dict[str, tuple[str, str, int, int]] = {}
-    for key in warc_keys(store, crawl_id):
-        cid, name = split_warc_key(key)
-        ikey = layout.index_key(cid, name)
-        if store.exists(ikey):
-            lines: Any = read_index_lines(store, ikey)
-        else:
-            with LocalCopy(store, key) as warc:
-                lines = index_warc(warc, filename=name)
-        for line in lines:
-            if "urn:screenshot:" not in line:
-                continue
-            _, ts, fields = parse_line(line)
-            url = fields.get("url", "")
-            if url.startswith(SCREENSHOT_URN):
-                page = url[len(SCREENSHOT_URN):]
-                if page not in found or ts >= found[page][0]:
-                    found[page] = (ts, key, int(fields["offset"]), int(fields["length"]))
+    for key, line in crawl_index_lines(store, crawl_id):
+        if "urn:screenshot:" not in line:
+            continue
+        _, ts, fields = parse_line(line)
+        url = fields.get("url", "")
+        if url.startswith(SCREENSHOT_URN):
+            page = url[len(SCREENSHOT_URN):]
+            if page not in found or ts >= found[page][0]:
+                found[page] = (ts, key, int(fields["offset"]), int(fields["length"]))
     return {page: (key, off, length) for page, (_, key, off, length) in found.items()}
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from crawler.cliargs import (BROWSER_HELP, CliParser, add_metrics_args, non_negative_int, parse_setting,
                              port_number, run_overrides, since_window)
+from crawler.clierror import cli_error
 from crawler import __version__
 from crawler.exitcodes import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_STORE, EXIT_USAGE
 from crawler.schedule import cli as schedule_cli
@@ -190,8 +191,7 @@ def cmd_crawl(args: argparse.Namespace) -> int:
             export_wacz(open_store(args.store), crawl_id, out)
         except (WaczError, StoreError, OSError) as exc:
             failed.append(str(exc))
-            print(f"crawler: error: --wacz: {exc}", file=sys.stderr)
-            return [("WACZ", "not written (see the error above)")]
+            return cli_error(f"--wacz: {exc}", [("WACZ", "not written (see the error above)")])
         written.append(f"WACZ written to {out}")
         return [("WACZ", f"{out.stat().st_size / 1024:.1f} KB")]
 
@@ -227,11 +227,9 @@ def cmd_index(args: argparse.Namespace) -> int:
         check_crawl_id(store, args.crawl)
         written = rebuild_indexes(store, args.crawl)
     except UnknownCrawl as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return cli_error(exc, EXIT_USAGE)
     except StoreError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_STORE
+        return cli_error(exc, EXIT_STORE)
     for key in written:
         print(key)
     print(f"{len(written)} index file(s) written", file=sys.stderr)
@@ -265,19 +263,15 @@ def cmd_export(args: argparse.Namespace) -> int:
                       f"{args.date_to or 'the last'} in {store.uri}", file=sys.stderr)
                 return EXIT_NOT_FOUND
     except ValueError as exc:  # UnknownCrawl, a bad date
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return cli_error(exc, EXIT_USAGE)
     except StoreError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_STORE
+        return cli_error(exc, EXIT_STORE)
     try:
         out = export_wacz(store, crawls, Path(args.out), title=args.title)
     except StoreError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_STORE
+        return cli_error(exc, EXIT_STORE)
     except (WaczError, OSError) as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return cli_error(exc, EXIT_FAILED)
     print(out)
     return EXIT_OK
 
@@ -285,22 +279,16 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     from crawler.replay.pywb import ReplayError, run_replay
     from crawler.storage import StoreError
-    from crawler.storecheck import UnknownCrawl, check_crawl_id, open_existing_store
+    from crawler.storecheck import bad_store_or_crawl
     from crawler.tools import ToolsVenvError
 
-    try:
-        check_crawl_id(open_existing_store(args.store), args.crawl)
-    except UnknownCrawl as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except StoreError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_STORE
+    code = bad_store_or_crawl(args.store, args.crawl)
+    if code is not None:
+        return code
     try:
         return run_replay(args.store, args.port, host=args.host, list_only=args.list, crawl_id=args.crawl)
     except (ReplayError, ToolsVenvError, StoreError) as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return 1
+        return cli_error(exc, 1)
 
 
 def _dispatch(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

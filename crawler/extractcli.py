@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
 
+from crawler.clierror import cli_error
 from crawler.exitcodes import EXIT_FAILED, EXIT_NOT_FOUND, EXIT_OK, EXIT_STORE, EXIT_USAGE
 
 EPILOG = """examples:
@@ -59,10 +60,6 @@ def register(subparsers: Any) -> None:
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output")
     p.set_defaults(handler=cmd_extract)
 
-
-def _error(msg: str, code: int) -> int:
-    print(f"crawler: error: {msg}", file=sys.stderr)
-    return code
 
 
 def _now() -> str:
@@ -112,11 +109,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
     src = args.source
     if src == "-" or not _looks_like_url(src):
         if args.store:
-            return _error("--store archives a fetched URL; a FILE or - is not fetched", EXIT_USAGE)
+            return cli_error("--store archives a fetched URL; a FILE or - is not fetched", EXIT_USAGE)
         try:
             body = sys.stdin.buffer.read() if src == "-" else Path(src).read_bytes()
         except OSError as exc:
-            return _error(f"{src}: {exc.strerror or exc}", EXIT_USAGE)
+            return cli_error(f"{src}: {exc.strerror or exc}", EXIT_USAGE)
         url = args.url or ("stdin:" if src == "-" else Path(src).resolve().as_uri())
         if args.url:
             from crawler.discovery.urls import normalize_seed
@@ -124,7 +121,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
             try:
                 url = normalize_seed(args.url)
             except ValueError as exc:
-                return _error(f"--url {args.url!r}: {exc}", EXIT_USAGE)
+                return cli_error(f"--url {args.url!r}: {exc}", EXIT_USAGE)
         return _result(extract_html(body, url, args.fetched_at), args.compact)
     return _extract_url(args)
 
@@ -158,7 +155,7 @@ def _extract_url(args: argparse.Namespace) -> int:
     try:
         url = canonicalize_url(normalize_seed(args.source))
     except ValueError as exc:
-        return _error(f"{args.source!r}: {exc}", EXIT_USAGE)
+        return cli_error(f"{args.source!r}: {exc}", EXIT_USAGE)
     tmp = None if args.store else tempfile.mkdtemp(prefix="crawler-extract-")
     store_uri = args.store or tmp
     overrides: dict[str, Any] = {
@@ -171,7 +168,7 @@ def _extract_url(args: argparse.Namespace) -> int:
     try:
         result = run_crawl([url], overrides, verbose=args.verbose)
         if not result.manifest:
-            return _error(f"{url}: the fetch did not finish", EXIT_FAILED)
+            return cli_error(f"{url}: the fetch did not finish", EXIT_FAILED)
         store = open_store(store_uri)
         warcs = [f["key"] for f in result.manifest.get("files", []) if f.get("kind") == "warc"]
         final = _final_url(store, warcs, url)
@@ -184,9 +181,9 @@ def _extract_url(args: argparse.Namespace) -> int:
                     return EXIT_OK
         return _extract_capture(store, final, result.crawl_id if args.store else "", args)
     except CrawlSetupError as exc:
-        return _error(str(exc), exc.exit_code)
+        return cli_error(str(exc), exc.exit_code)
     except StoreError as exc:
-        return _error(str(exc), EXIT_STORE)
+        return cli_error(str(exc), EXIT_STORE)
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -200,11 +197,11 @@ def _extract_capture(store: Any, url: str, crawl_id: str, args: argparse.Namespa
     try:
         block = show_capture(store, url)
     except LookupError:
-        return _error(f"{url} was not fetched (refused by robots.txt or the SSRF guard, or the "
+        return cli_error(f"{url} was not fetched (refused by robots.txt or the SSRF guard, or the "
                       "connection failed: see the warnings above)", EXIT_FAILED)
     response = decode_response(raw_response(url, block, parsed=parse_http_response(block)))
     if response.status != 200:
-        return _error(f"{url}: HTTP {response.status}", EXIT_FAILED)
+        return cli_error(f"{url}: HTTP {response.status}", EXIT_FAILED)
     cap = find_capture(store, url)
     ts = cap.timestamp if cap else ""
     fetched_at = (f"{ts[0:4]}-{ts[4:6]}-{ts[6:8]}T{ts[8:10]}:{ts[10:12]}:{ts[12:14]}Z"

@@ -15,7 +15,9 @@ import re
 import sys
 from typing import Any, Callable, Iterable, Iterator, TextIO
 
+from crawler.clierror import cli_error
 from crawler.exitcodes import EXIT_NOT_FOUND, EXIT_STORE, EXIT_USAGE
+from crawler.humansize import human_size
 from crawler.storage.base import StoreError
 from crawler.storecheck import UnknownCrawl, check_crawl_id, open_existing_store
 
@@ -133,10 +135,6 @@ def _store_arg(p: argparse.ArgumentParser) -> None:
                    help="local folder or file:// URI (default ./archive)")
 
 
-def _error(msg: str, code: int) -> int:
-    print(f"crawler: error: {msg}", file=sys.stderr)
-    return code
-
 
 def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
@@ -145,9 +143,9 @@ def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namesp
         try:
             return fn(args)
         except (ReaderError, UnknownCrawl) as exc:
-            return _error(str(exc), EXIT_USAGE)
+            return cli_error(str(exc), EXIT_USAGE)
         except StoreError as exc:
-            return _error(str(exc), EXIT_STORE)
+            return cli_error(str(exc), EXIT_STORE)
         except BrokenPipeError:  # `crawler articles | head`: stop quietly
             try:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -241,10 +239,10 @@ def cmd_articles(args: argparse.Namespace) -> int:
             import pyarrow  # noqa: F401
             import pyarrow.parquet  # noqa: F401
         except ImportError:
-            return _error("--format parquet needs pyarrow: pip install 'newsarchiver[parquet]' "
+            return cli_error("--format parquet needs pyarrow: pip install 'newsarchiver[parquet]' "
                           "(or pip install pyarrow)", EXIT_USAGE)
         if not args.out:
-            return _error("--format parquet needs --out FILE", EXIT_USAGE)
+            return cli_error("--format parquet needs --out FILE", EXIT_USAGE)
     st = open_existing_store(args.store)
     check_crawl_id(st, args.crawl_id, "--crawl-id")
     records = read_articles(
@@ -284,23 +282,12 @@ def _console() -> Any:
     return console
 
 
-def _human(n: int | None) -> str:
-    if n is None:
-        return "-"
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return str(n)
-
-
 @_guard
 def cmd_stats(args: argparse.Namespace) -> int:
     from crawler.reader import list_runs, store_stats
 
     if args.plot and not args.plot.lower().endswith((".svg", ".png")):
-        return _error(f"--plot: {args.plot}: the file name must end in .svg or .png", EXIT_USAGE)
+        return cli_error(f"--plot: {args.plot}: the file name must end in .svg or .png", EXIT_USAGE)
     st = open_existing_store(args.store)
     stats = store_stats(st)
     empty = not stats["articles"]["total"] and not stats["runs"]["total"]
@@ -312,9 +299,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
         try:
             write_plot(stats_svg(stats, list_runs(st)), args.plot)
         except ValueError as exc:
-            return _error(str(exc), EXIT_USAGE)
+            return cli_error(str(exc), EXIT_USAGE)
         except OSError as exc:
-            return _error(f"--plot: cannot write {args.plot}: {exc.strerror or exc}", EXIT_USAGE)
+            return cli_error(f"--plot: cannot write {args.plot}: {exc.strerror or exc}", EXIT_USAGE)
         print(f"plot written to {args.plot}", file=sys.stderr)
     if args.json:
         print(json.dumps(stats, indent=2, sort_keys=False))
@@ -341,7 +328,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     t.add_row("runs", f"{r['total']} (" + ", ".join(f"{k} {v}" for k, v in r["by_status"].items()) + ")")
     t.add_row("latest run", r["latest"] or "-")
     for prefix, s in stats["storage"].items():
-        t.add_row(f"{prefix}/", f"{s['files']} files, {_human(s['bytes'])}")
+        t.add_row(f"{prefix}/", f"{s['files']} files, {human_size(s['bytes'])}")
     console.print(t)
 
     days = sorted(a["per_day"])
@@ -400,18 +387,18 @@ def cmd_show(args: argparse.Namespace) -> int:
         data = show_capture(st, url)
     except LookupError as exc:
         if url == args.url.strip():
-            return _error(str(exc), EXIT_NOT_FOUND)
+            return cli_error(str(exc), EXIT_NOT_FOUND)
         try:  # the URL as given, in case it was captured in another form
             data = show_capture(st, args.url.strip())
         except LookupError:
-            return _error(f"no capture of {args.url} (looked up as {url}) in {st.uri}", EXIT_NOT_FOUND)
+            return cli_error(f"no capture of {args.url} (looked up as {url}) in {st.uri}", EXIT_NOT_FOUND)
     end = data.find(b"\r\n\r\n")
     head, body = (data[:end + 4], data[end + 4:]) if end >= 0 else (data, b"")
     if args.decoded:
         try:
             body = decoded_body(data)
         except Exception as exc:  # noqa: BLE001 - unparsable capture: say so, show the head
-            return _error(f"cannot decode the archived body: {exc}", EXIT_NOT_FOUND)
+            return cli_error(f"cannot decode the archived body: {exc}", EXIT_NOT_FOUND)
     if args.headers and args.decoded:
         out_bytes = head + body
     elif args.headers:
@@ -484,7 +471,7 @@ def cmd_runs(args: argparse.Namespace) -> int:
             "-" if pages is None else str(pages),
             "-" if r["records"] is None else str(r["records"]),
             "-" if r["article_files"] is None else str(r["article_files"]),
-            _human(r["warc_bytes"]),
+            human_size(r["warc_bytes"]),
         )
     console.print(t)
     return 0

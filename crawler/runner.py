@@ -17,9 +17,11 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler import defaults
+from crawler.clierror import cli_error
 from crawler.context import new_crawl_id
 from crawler.exitcodes import (EXIT_BUSY, EXIT_FAILED as EXIT_CRAWL_FAILED, EXIT_NOTHING_FETCHED, EXIT_OK,
                                EXIT_PENDING_UPLOAD, EXIT_STORE, EXIT_USAGE)
+from crawler.humansize import human_size
 from crawler.storage import StoreError, layout, open_store
 
 logger = logging.getLogger(__name__)
@@ -344,7 +346,7 @@ def print_summary(manifest: dict[str, Any], extra: list[tuple[str, str]] | None 
                        ("fetch errors", "fetch_errors"), ("extraction errors", "extraction_errors")]:
         table.add_row(label, str(s[key]))
     if s["resources_fetched"]:
-        table.add_row("page resources", f"{s['resources_fetched']} ({_size(s['resources_bytes'])})")
+        table.add_row("page resources", f"{s['resources_fetched']} ({human_size(s['resources_bytes'])})")
     if s["ended_by"]:
         table.add_row("ended by", s["ended_by"])
     if s["yield_per_100_fetches"] is not None:
@@ -352,8 +354,8 @@ def print_summary(manifest: dict[str, Any], extra: list[tuple[str, str]] | None 
     for label, key in [("fetches by source", "fetches_by_source"), ("fetches by status", "fetches_by_status")]:
         if s[key]:
             table.add_row(label, ", ".join(f"{k} {v}" for k, v in s[key].items()))
-    table.add_row("WARC files", f"{s['warc_files']} ({_size(s['warc_bytes'])})")
-    table.add_row("JSON Lines files", f"{s['json_files']} ({_size(s['json_bytes'])})")
+    table.add_row("WARC files", f"{s['warc_files']} ({human_size(s['warc_bytes'])})")
+    table.add_row("JSON Lines files", f"{s['json_files']} ({human_size(s['json_bytes'])})")
     table.add_row("elapsed", f"{s['elapsed_seconds']:.1f} s" if s["elapsed_seconds"] else "-")
     if s["pending_upload"]:
         table.add_row("pending upload", f"{s['pending_upload']} file(s) kept locally")
@@ -368,7 +370,7 @@ def print_summary(manifest: dict[str, Any], extra: list[tuple[str, str]] | None 
         console.print(f"[bold]the store was unavailable: {what}; complete the crawl with: "
                       f"crawler upload --pending --store {s['store']}[/bold]", soft_wrap=True)
     for key, size in s["files"]:
-        console.print(f"  {key}  {_size(size)}", soft_wrap=True)
+        console.print(f"  {key}  {human_size(size)}", soft_wrap=True)
 
 
 def _breakdown(stats: dict[str, Any], prefix: str) -> dict[str, int]:
@@ -390,14 +392,6 @@ def _ended_by(manifest: dict[str, Any]) -> str | None:
     return str(reason)
 
 
-def _size(n: int) -> str:
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
-
-
 def report_crawl(run: Any, extra: Any = None, what: str = "crawl") -> int:
     """Run ``run()`` (returning a CrawlResult), print the summary, map errors to exit codes.
 
@@ -405,14 +399,11 @@ def report_crawl(run: Any, extra: Any = None, what: str = "crawl") -> int:
     try:
         result = run()
     except CrawlSetupError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return cli_error(exc, exc.exit_code)
     except StoreError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_STORE
+        return cli_error(exc, EXIT_STORE)
     except (FileNotFoundError, ValueError) as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return cli_error(exc, EXIT_USAGE)
     if result.exit_code == EXIT_NOTHING_FETCHED:  # one line says it all: no table of zeros
         print(f"crawler: error: {what} {result.crawl_id}: {result.manifest.get('reason')}", file=sys.stderr)
     elif result.manifest:

@@ -10,6 +10,8 @@ import difflib
 import os
 from typing import Any
 
+from crawler.clierror import cli_error
+from crawler.exitcodes import EXIT_STORE, EXIT_USAGE
 from crawler.storage import StoreError, layout, open_store
 from crawler.storage.base import LocalStore, Store
 
@@ -65,6 +67,21 @@ def check_crawl_id(st: Store, crawl_id: Any, option: str = "--crawl") -> None:
             f" (latest: {max(ids)}; see 'crawler runs')" if ids else " (the store has no runs)")
     raise UnknownCrawl(f"{option} {crawl_id}: unknown crawl id in {st.uri}{hint}")
 
+
+
+def bad_store_or_crawl(uri: str | os.PathLike[str] | Store, crawl_id: Any, *,
+                       store_option: str | None = None) -> int | None:
+    """A command's check before it reads run ``crawl_id`` (if given) of the store at ``uri``:
+    None when both are there; else the one line on stderr and the exit code to return
+    (2 unknown crawl id, 3 no store or a store error; ``store_option``, e.g. ``--archive``,
+    then names the option that gave the store)."""
+    try:
+        check_crawl_id(open_existing_store(uri), crawl_id)
+    except UnknownCrawl as exc:
+        return cli_error(exc, EXIT_USAGE)
+    except StoreError as exc:
+        return cli_error(f"{store_option}: {exc}" if store_option else exc, EXIT_STORE)
+    return None
 
 def crawls_between(st: Store, date_from: str | None, date_to: str | None) -> list[str]:
     """Run ids of ``st`` that started on the UTC days ``date_from`` .. ``date_to``

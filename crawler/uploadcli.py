@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import argparse
 import logging
-import sys
 from typing import Any
 
+from crawler.clierror import cli_error
 from crawler.exitcodes import EXIT_FAILED, EXIT_OK, EXIT_STORE
 from crawler.storage import StoreError, open_store
 
@@ -67,8 +67,7 @@ def cmd_upload(args: argparse.Namespace) -> int:
         uploaded, pending = store.upload_pending()  # type: ignore[attr-defined]
         state = publish_dedup_state(store) if not pending else None
     except StoreError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_STORE
+        return cli_error(exc, EXIT_STORE)
     print(f"{store.uri}: {uploaded} file(s) uploaded, {pending} still pending")
     if state == "stored":
         print(f"{store.uri}: dedup index published")

@@ -11,6 +11,7 @@ from markupsafe import Markup, escape
 
 from crawler.charts import run_label, stacked_bars, yield_chart
 from crawler.dashboard.data import StoreView
+from crawler.humansize import human_size
 
 logger = logging.getLogger(__name__)
 
@@ -28,14 +29,7 @@ def _duration(seconds: Any) -> str:
 
 
 def _size(n: Any) -> str:
-    if not isinstance(n, (int, float)):
-        return "–"
-    size = float(n)
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return str(n)
+    return human_size(n, missing="–")
 
 
 def create_app(store: Any, *, metrics_urls: list[str] | None = None, replay_base: str | None = None,

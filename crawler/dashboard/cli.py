@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
 from typing import Any
 
 from crawler.cliargs import port_number
+from crawler.clierror import cli_error
 from crawler.exitcodes import EXIT_OK, EXIT_STORE, EXIT_USAGE
 
 EPILOG = """examples:
@@ -41,10 +41,6 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_dashboard)
 
 
-def _err(msg: str, code: int) -> int:
-    print(f"crawler: error: {msg}", file=sys.stderr)
-    return code
-
 
 def cmd_dashboard(args: argparse.Namespace) -> int:
     import logging
@@ -57,14 +53,14 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     try:
         store = open_store(args.store)
     except StoreError as exc:
-        return _err(str(exc), EXIT_STORE)
+        return cli_error(str(exc), EXIT_STORE)
     if isinstance(store, LocalStore) and not store.root.is_dir():
-        return _err(f"no store at {args.store}", EXIT_STORE)
+        return cli_error(f"no store at {args.store}", EXIT_STORE)
     app = create_app(store, metrics_urls=args.metrics, replay_base=args.replay_base)
     try:
         server = make_server(args.host, args.port, app, threaded=True)
     except (OSError, SystemExit) as exc:
-        return _err(f"cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}",
+        return cli_error(f"cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}",
                     EXIT_USAGE)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from crawler.clierror import cli_error
 from crawler.demo.server import SiteServer
 from crawler.demo.site import build_site, demo_expectations
 from crawler.runner import CrawlSetupError, print_summary, run_crawl
@@ -54,8 +55,7 @@ def run_demo(store: str = "./archive", verbose: int = 0) -> int:
                 "CRAWLER_ALLOW_PRIVATE": True,
             }, verbose=verbose)
         except (CrawlSetupError, StoreError) as exc:
-            print(f"crawler: error: {exc}", file=sys.stderr)
-            return getattr(exc, "exit_code", 3)
+            return cli_error(exc, getattr(exc, "exit_code", 3))
         fetched = srv.fetched_paths()
     if not result.manifest:
         print("demo crawl did not finish", file=sys.stderr)
@@ -76,8 +76,7 @@ def serve_forever(port: int = 0) -> int:
     try:
         srv = serve_demo(port)
     except OSError as exc:
-        print(f"crawler: error: cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        return cli_error(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}", 2)
     stop = threading.Event()
     old = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:

@@ -6,6 +6,7 @@ Wired into :mod:`crawler.cli` by :func:`register` and :data:`HANDLERS`.
 from __future__ import annotations
 
 from crawler.cliargs import BROWSER_HELP, add_metrics_args, parse_setting
+from crawler.clierror import cli_error
 
 import argparse
 import json
@@ -104,14 +105,11 @@ def cmd_worker(args: argparse.Namespace) -> int:
     try:
         result = run_worker(overrides, verbose=args.verbose)
     except StoreError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_STORE
+        return cli_error(exc, EXIT_STORE)
     except ValueError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return 2
+        return cli_error(exc, 2)
     except _redis_errors() as exc:
-        print(f"crawler: error: Redis: {exc}", file=sys.stderr)
-        return 1
+        return cli_error(f"Redis: {exc}", 1)
     _print_result(result, print_summary)
     return result.exit_code
 
@@ -143,16 +141,13 @@ def cmd_enqueue(args: argparse.Namespace) -> int:
     try:  # the seeds checks of `crawler crawl` (typos such as http//host, file:line of a bad line)
         seeds, _ = normalize_seeds(checked_seeds(list(args.seeds), args.seeds_file))
     except CrawlSetupError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return cli_error(exc, exc.exit_code)
     try:
         crawl_id, n = enqueue(args.redis, seeds, args.job or DEFAULT_JOB, args.crawl_id)
     except ValueError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return 2
+        return cli_error(exc, 2)
     except _redis_errors() as exc:
-        print(f"crawler: error: Redis: {exc}", file=sys.stderr)
-        return 1
+        return cli_error(f"Redis: {exc}", 1)
     print(json.dumps({"crawl_id": crawl_id, "job": args.job or DEFAULT_JOB, "enqueued": n}))
     return 0
 

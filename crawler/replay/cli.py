@@ -8,6 +8,7 @@ then they run as ``python -m crawler.replay.cli reprocess|recrawl-offline ...``.
 from __future__ import annotations
 
 from crawler.cliargs import parse_setting
+from crawler.clierror import cli_error
 
 import argparse
 import json
@@ -106,28 +107,20 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
     from crawler.crawlid import CrawlIdError
     from crawler.replay.reprocess import ReprocessError, reprocess
     from crawler.storage import StoreError
-    from crawler.storecheck import UnknownCrawl, check_crawl_id, open_existing_store
+    from crawler.storecheck import bad_store_or_crawl
 
-    try:
-        check_crawl_id(open_existing_store(args.store), args.crawl)
-    except UnknownCrawl as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return 2
-    except StoreError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return 3
+    code = bad_store_or_crawl(args.store, args.crawl)
+    if code is not None:
+        return code
     try:
         manifest = reprocess(args.store, crawl_id=args.crawl, since=args.since, workers=args.workers,
                              out_crawl_id=args.run_id, near_duplicates=args.near_duplicates)
     except StoreError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return 3
+        return cli_error(exc, 3)
     except CrawlIdError as exc:  # --run-id invalid or already used
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return 2
+        return cli_error(exc, 2)
     except (ReprocessError, ValueError) as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return 1
+        return cli_error(exc, 1)
     if args.json:
         print(json.dumps(manifest, indent=2, sort_keys=True))
     else:
@@ -138,17 +131,11 @@ def cmd_reprocess(args: argparse.Namespace) -> int:
 def cmd_recrawl_offline(args: argparse.Namespace) -> int:
     from crawler.replay.offline import run_offline_crawl
     from crawler.runner import report_crawl
-    from crawler.storage import StoreError
-    from crawler.storecheck import UnknownCrawl, check_crawl_id, open_existing_store
+    from crawler.storecheck import bad_store_or_crawl
 
-    try:
-        check_crawl_id(open_existing_store(args.archive), args.crawl)
-    except UnknownCrawl as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return 2
-    except StoreError as exc:
-        print(f"crawler: error: --archive: {exc}", file=sys.stderr)
-        return 3
+    code = bad_store_or_crawl(args.archive, args.crawl, store_option="--archive")
+    if code is not None:
+        return code
 
     def extra(manifest: dict) -> list[tuple[str, str]]:
         stats = manifest.get("stats", {})

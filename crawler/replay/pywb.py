@@ -50,6 +50,7 @@ from typing import Any, Iterator
 
 from crawler.archive.cdxj import (LocalCopy, index_warc, parse_line, read_index_lines,
                                   split_warc_key, warc_keys)
+from crawler.clierror import cli_error
 from crawler.storage import layout
 from crawler.tools import DEFAULT_PACKAGES, ensure_tools_venv, tool_path
 
@@ -510,11 +511,9 @@ def _serve(server: ReplayServer, store: Any, crawl_id: str | None) -> int:
     try:
         server.start()
     except PortInUse as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return cli_error(exc, EXIT_USAGE)
     except ReplayError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return 1
+        return cli_error(exc, 1)
     print(f"pywb is serving {server.warc_count} WARC file(s) from {store.uri}")
     print(f"Open {server.collection_url}  (search a URL there, or append "
           f"<timestamp>/<url> to it)")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from crawler.clierror import cli_error
 from crawler.exitcodes import EXIT_FAILED, EXIT_OK, EXIT_STORE, EXIT_USAGE
 
 EPILOG = """examples:
@@ -63,23 +64,18 @@ def cmd_qa(args: argparse.Namespace) -> int:
     try:
         store = open_store(args.store)
         if next(iter(store.list("")), None) is None:
-            print(f"crawler: error: {store.uri}: the store does not exist or is empty", file=sys.stderr)
-            return EXIT_STORE
+            return cli_error(f"{store.uri}: the store does not exist or is empty", EXIT_STORE)
         report = run_qa(store, args.crawl, live=not args.no_live, max_missing=args.max_missing,
                         max_diff=args.max_diff, limit=args.limit, page_timeout=args.page_timeout,
                         all_pages=args.all_pages)
     except QAError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return exc.exit_code
+        return cli_error(exc, exc.exit_code)
     except BrowserUnavailable as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return cli_error(exc, EXIT_USAGE)
     except StoreError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_STORE
+        return cli_error(exc, EXIT_STORE)
     except (ReplayError, ToolsVenvError) as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return cli_error(exc, EXIT_FAILED)
     out = Path(args.out or f"qa-{report['summary']['crawl_id']}")
     data = write_report(report, out)
     if args.json:

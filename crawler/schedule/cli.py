@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.cliargs import add_metrics_args, metrics_overrides
+from crawler.clierror import cli_error
 
 RUN_EPILOG = """examples:
   crawler run demo                          # settings/jobs/demo.toml, once
@@ -102,8 +103,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         if args.dry_run:
             seeds = job.seeds_list()
     except (JobError, OSError) as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return cli_error(exc, EXIT_USAGE)
     for warning in job.warnings:
         print(f"crawler: warning: {warning}", file=sys.stderr)
     if args.dry_run:
@@ -143,8 +143,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
 
     jobs_dir = _jobs_dir(args) or JOBS_DIR
     if not jobs_dir.is_dir():
-        print(f"crawler: error: --jobs-dir {jobs_dir}: no such folder", file=sys.stderr)
-        return 2
+        return cli_error(f"--jobs-dir {jobs_dir}: no such folder", 2)
     files = list_job_files(jobs_dir)
     if not files:
         print(f"no job files in {jobs_dir}")

@@ -37,6 +37,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from crawler.clierror import cli_error
 from crawler.exitcodes import (EXIT_BUSY, EXIT_FAILED as EXIT_CRAWL_FAILED, EXIT_OK, EXIT_PENDING_UPLOAD,
                                EXIT_STORE, EXIT_USAGE)
 from crawler.schedule.history import record_finish, record_skipped, record_start, summarize_manifest
@@ -206,8 +207,7 @@ def run_job_file(path_or_name: str, verbose: int = 0, jobs_dir: Path | None = No
     try:
         job = load_job(path_or_name, jobs_dir)
     except JobError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return cli_error(exc, EXIT_USAGE)
     return run_job(job, verbose)
 
 

@@ -36,6 +36,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from crawler.clierror import cli_error
 from crawler.schedule.history import last_run, parse_time, state_dir_of
 from crawler.schedule.jobs import Job, JobError, list_job_files, load_job
 from crawler.schedule.lock import JobLock
@@ -360,8 +361,7 @@ def main_schedule(job_specs: list[str], verbose: int = 0, *, jobs_dir: Path | No
     try:
         scheduler = Scheduler(jobs, verbose=verbose, stop_timeout=stop_timeout)
     except ValueError as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return 2
+        return cli_error(exc, 2)
     server = None
     if metrics_port:
         from crawler.metrics.schedule import scheduler_registry

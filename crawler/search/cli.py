@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from crawler.clierror import cli_error
 from crawler.exitcodes import EXIT_NOT_FOUND, EXIT_OK, EXIT_STORE, EXIT_USAGE
 
 EPILOG = """examples:
@@ -43,10 +44,6 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_search)
 
 
-def _err(msg: str, code: int) -> int:
-    print(f"crawler: error: {msg}", file=sys.stderr)
-    return code
-
 
 def cmd_search(args: argparse.Namespace) -> int:
     from crawler.reader import ReaderError
@@ -54,13 +51,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     from crawler.storage.base import LocalStore, StoreError, open_store
 
     if not args.query and not args.reindex:
-        return _err("give a QUERY (or --reindex to rebuild the index)", EXIT_USAGE)
+        return cli_error("give a QUERY (or --reindex to rebuild the index)", EXIT_USAGE)
     if args.limit < 1 or args.offset < 0:
-        return _err("--limit must be at least 1 and --offset not negative", EXIT_USAGE)
+        return cli_error("--limit must be at least 1 and --offset not negative", EXIT_USAGE)
     try:
         store = open_store(args.store)
         if isinstance(store, LocalStore) and not store.root.is_dir():
-            return _err(f"no store at {args.store}", EXIT_STORE)
+            return cli_error(f"no store at {args.store}", EXIT_STORE)
         index = open_index(store, reindex=args.reindex)
         try:
             if not args.no_update or args.reindex:
@@ -77,9 +74,9 @@ def cmd_search(args: argparse.Namespace) -> int:
         finally:
             index.close()
     except (SearchError, ReaderError) as exc:
-        return _err(str(exc), EXIT_USAGE)
+        return cli_error(str(exc), EXIT_USAGE)
     except (StoreError, OSError) as exc:
-        return _err(str(exc), EXIT_STORE)
+        return cli_error(str(exc), EXIT_STORE)
     base = args.replay_base.rstrip("/")
     if args.json:
         out = {"query": args.query, "total": total, "offset": args.offset,

@@ -11,6 +11,7 @@ import json
 import sys
 from typing import Any
 
+from crawler.clierror import cli_error
 from crawler.exitcodes import EXIT_FAILED, EXIT_OK, EXIT_STORE, EXIT_USAGE
 
 EPILOG = """examples:
@@ -48,17 +49,14 @@ def cmd_verify(args: argparse.Namespace) -> int:
         try:
             check_crawl_id(args.crawl_id, "--crawl-id")
         except CrawlIdError as exc:
-            print(f"crawler: error: {exc}", file=sys.stderr)
-            return EXIT_USAGE
+            return cli_error(exc, EXIT_USAGE)
     progress = (lambda key: print(f"reading {key}", file=sys.stderr)) if args.verbose else None
     try:
         report = verify_store(args.store, args.crawl_id, progress=progress)
     except StoreMissing as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_STORE
+        return cli_error(exc, EXIT_STORE)
     except UnknownCrawl as exc:
-        print(f"crawler: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return cli_error(exc, EXIT_USAGE)
     if args.json:
         print(json.dumps(report.to_dict(), indent=2))
     else:

@@ -61,7 +61,6 @@ def register(subparsers: Any) -> None:
     p.set_defaults(handler=cmd_extract)
 
 
-
 def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -198,7 +197,7 @@ def _extract_capture(store: Any, url: str, crawl_id: str, args: argparse.Namespa
         block = show_capture(store, url)
     except LookupError:
         return cli_error(f"{url} was not fetched (refused by robots.txt or the SSRF guard, or the "
-                      "connection failed: see the warnings above)", EXIT_FAILED)
+                         "connection failed: see the warnings above)", EXIT_FAILED)
     response = decode_response(raw_response(url, block, parsed=parse_http_response(block)))
     if response.status != 200:
         return cli_error(f"{url}: HTTP {response.status}", EXIT_FAILED)

@@ -135,7 +135,6 @@ def _store_arg(p: argparse.ArgumentParser) -> None:
                    help="local folder or file:// URI (default ./archive)")
 
 
-
 def _guard(fn: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         from crawler.reader import ReaderError
@@ -240,7 +239,7 @@ def cmd_articles(args: argparse.Namespace) -> int:
             import pyarrow.parquet  # noqa: F401
         except ImportError:
             return cli_error("--format parquet needs pyarrow: pip install 'newsarchiver[parquet]' "
-                          "(or pip install pyarrow)", EXIT_USAGE)
+                             "(or pip install pyarrow)", EXIT_USAGE)
         if not args.out:
             return cli_error("--format parquet needs --out FILE", EXIT_USAGE)
     st = open_existing_store(args.store)

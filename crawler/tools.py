@@ -93,39 +93,41 @@ def _file_lock(path: Path, timeout: float = LOCK_TIMEOUT) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fh = open(path, "a+b")
     try:
-        deadline = time.monotonic() + timeout
         if os.name == "nt":  # pragma: no cover - Windows
             import msvcrt
 
-            while True:
-                try:
-                    fh.seek(0)
-                    msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise ToolsVenvError(f"timed out waiting for lock {path}")
-                    time.sleep(0.5)
-            try:
-                yield
-            finally:
+            def lock() -> None:
+                fh.seek(0)
+                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+
+            def unlock() -> None:
                 fh.seek(0)
                 msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+
+            busy: type[OSError] = OSError
         else:
             import fcntl
 
-            while True:
-                try:
-                    fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() > deadline:
-                        raise ToolsVenvError(f"timed out waiting for lock {path}")
-                    time.sleep(0.5)
-            try:
-                yield
-            finally:
+            def lock() -> None:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+            def unlock() -> None:
                 fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+
+            busy = BlockingIOError
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                lock()
+                break
+            except busy:
+                if time.monotonic() > deadline:
+                    raise ToolsVenvError(f"timed out waiting for lock {path}")
+                time.sleep(0.5)
+        try:
+            yield
+        finally:
+            unlock()
     finally:
         fh.close()
 

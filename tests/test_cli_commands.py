@@ -131,7 +131,8 @@ def test_runs_shows_job_and_kind_and_no_none(feed_crawl, tmp_path):
     assert len(skipped) == 1 and "skipped" in skipped[0] and "crawl" in skipped[0]
 
 
-def test_demo_serve_serves_until_interrupted():
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_demo_serve_serves_until_interrupted(stop):
     proc = subprocess.Popen([sys.executable, "-m", "crawler", "demo", "--serve"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env={**os.environ, "PYTHONUNBUFFERED": "1"})
@@ -143,9 +144,10 @@ def test_demo_serve_serves_until_interrupted():
 
         with urllib.request.urlopen(url, timeout=10) as resp:
             assert b"Millbrook" in resp.read()
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop)
         assert proc.wait(timeout=20) == 0
-        assert "Traceback" not in proc.stderr.read()
+        err = proc.stderr.read()
+        assert "Traceback" not in err and "demo site stopped" in err
     finally:
         if proc.poll() is None:
             proc.kill()

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import signal
 from typing import Any
 
 from crawler.cliargs import port_number
 from crawler.clierror import cli_error
 from crawler.exitcodes import EXIT_OK, EXIT_STORE, EXIT_USAGE
+from crawler.stopsignal import sigterm_as_ctrl_c
 
 EPILOG = """examples:
   crawler dashboard                                   # ./archive on http://127.0.0.1:8000/
@@ -41,7 +41,6 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_dashboard)
 
 
-
 def cmd_dashboard(args: argparse.Namespace) -> int:
     import logging
 
@@ -61,21 +60,16 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         server = make_server(args.host, args.port, app, threaded=True)
     except (OSError, SystemExit) as exc:
         return cli_error(f"cannot listen on {args.host}:{args.port}: {getattr(exc, 'strerror', None) or exc}",
-                    EXIT_USAGE)
+                         EXIT_USAGE)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
     print(f"dashboard of {store.uri} on http://{host}:{server.server_port}/  (Ctrl-C to stop)", flush=True)
-
-    def stop(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    old = signal.signal(signal.SIGTERM, stop)
     try:
-        server.serve_forever()
+        with sigterm_as_ctrl_c():
+            server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, old)
         server.server_close()
         replay = app.config.get("replay")
         if replay is not None:

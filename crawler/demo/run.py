@@ -68,25 +68,23 @@ def run_demo(store: str = "./archive", verbose: int = 0) -> int:
 
 def serve_forever(port: int = 0) -> int:
     """``crawler demo --serve``: serve the demo site on 127.0.0.1 until Ctrl-C / SIGTERM."""
-    import signal
     import threading
 
     from crawler.demo.server import serve_demo
+    from crawler.stopsignal import sigterm_as_ctrl_c
 
     try:
         srv = serve_demo(port)
     except OSError as exc:
         return cli_error(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}", 2)
-    stop = threading.Event()
-    old = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
-        print(f"demo news site serving at {srv.base_url}/  (Ctrl-C to stop)", flush=True)
-        print(f"crawl it with: crawler crawl {srv.base_url}/ --allow-private", file=sys.stderr, flush=True)
-        stop.wait()
+        with sigterm_as_ctrl_c():
+            print(f"demo news site serving at {srv.base_url}/  (Ctrl-C to stop)", flush=True)
+            print(f"crawl it with: crawler crawl {srv.base_url}/ --allow-private", file=sys.stderr, flush=True)
+            threading.Event().wait()  # until Ctrl-C / SIGTERM
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, old)
         srv.stop()
         print("demo site stopped", file=sys.stderr)
     return 0

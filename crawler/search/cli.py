@@ -44,7 +44,6 @@ def register(sub: Any) -> None:
     p.set_defaults(handler=cmd_search)
 
 
-
 def cmd_search(args: argparse.Namespace) -> int:
     from crawler.reader import ReaderError
     from crawler.search.index import SearchError, open_index, update_and_publish

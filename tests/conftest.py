@@ -16,6 +16,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+#: how ``pytest -n N`` (pytest-xdist) splits the suite between workers
+pytest_plugins = ["tests.xdist_scopes"]
+
 # Tests stop crawls, servers and the replay with SIGINT (Ctrl-C).  A shell that starts
 # pytest as a background job (``cmd &``, nohup, some CI runners) passes SIGINT *ignored*,
 # an ignored signal stays ignored across exec, and Python then installs no
@@ -133,6 +136,8 @@ def pytest_sessionfinish(session, exitstatus):
     ``NEWSARCHIVER_VERIFY_TEST_STORES=0`` turns it off."""
     if os.environ.get("NEWSARCHIVER_VERIFY_TEST_STORES", "1") == "0" or session.config.option.collectonly:
         return
+    if hasattr(session.config, "workerinput"):
+        return  # a pytest-xdist worker: the controller audits all workers' stores (below its base temp)
     factory = getattr(session.config, "_tmp_path_factory", None)
     if factory is None or session.testscollected == 0:
         return

@@ -42,7 +42,9 @@ def dataset_dir() -> Path:
 
 
 #: Where off-site URLs of a real page are sent (:func:`loopback_only_html`): a second loopback
-#: address on a port nothing listens on, so each fetch fails at once, on this machine.
+#: address on a port nothing listens on, so each fetch is refused, on this machine (after 0.3 s per
+#: attempt: Twisted reports a refused connection on its next connection-attempt tick; a fixture
+#: with many off-site resources is faster with a 404 server on 127.0.0.2 as ``offsite_base``).
 OFFSITE_BASE = "http://127.0.0.2:9"
 
 # an absolute (http/https, also JSON-escaped ``https:\/\/``) or protocol-relative URL's host

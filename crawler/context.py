@@ -12,6 +12,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,6 +43,18 @@ def new_crawl_id(now: datetime | None = None) -> str:
 
 
 OWNER_FILE = ".owner"
+#: the spool's list of the files its run has handed to the store (one JSON entry a line,
+#: as the manifest lists them): a run that dies before its manifest still names them, and
+#: crash recovery lists them in the ``recovered`` manifest with what it repairs
+STORED_FILE = "stored.jsonl"
+_stored_lock = threading.Lock()
+
+
+def note_stored(spool: Path, entry: dict[str, Any]) -> None:
+    """Append ``entry`` (a manifest file entry) to ``spool``'s :data:`STORED_FILE`."""
+    line = json.dumps(entry, sort_keys=True) + "\n"
+    with _stored_lock, open(spool / STORED_FILE, "a", encoding="utf-8") as fh:
+        fh.write(line)
 
 
 def per_crawler(crawler: Any, attr: str, factory: Any) -> Any:
@@ -91,6 +104,9 @@ def utc_now_iso() -> str:
 
 
 class RunContext:
+    #: keep the spool's :data:`STORED_FILE` (a distributed worker's files are in Redis instead)
+    keeps_stored_list = True
+
     def __init__(self, crawler: Crawler):
         settings = crawler.settings
         self.crawler = crawler
@@ -128,7 +144,10 @@ class RunContext:
 
     def store_file(self, local_path: Path, key: str, kind: str, **extra: Any) -> StoredObject:
         obj = self.store.put_file(local_path, key)
-        self.files.append({"kind": kind, **obj.to_dict(), **extra})
+        entry = {"kind": kind, **obj.to_dict(), **extra}
+        self.files.append(entry)
+        if self.keeps_stored_list:
+            note_stored(self.spool, entry)
         logger.debug("stored %s (%d bytes)", key, obj.size)
         return obj
 
@@ -159,6 +178,7 @@ class RunContext:
         return obj
 
     def release_spool(self) -> None:
+        (self.spool / STORED_FILE).unlink(missing_ok=True)  # the manifest lists them now
         (self.spool / OWNER_FILE).unlink(missing_ok=True)
         self._owner.close()
         try:

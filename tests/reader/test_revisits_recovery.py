@@ -12,6 +12,7 @@ from crawler.storage.base import LocalStore
 
 from crawler.reader import list_runs, read_articles, show_capture
 from crawler.storage import layout
+from tests.conftest import assert_verified
 from tests.reader.storebuilder import Page, http_head, http_response, write_run
 
 IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
@@ -73,6 +74,11 @@ def test_recovered_run_is_consumed_incrementally(tmp_path):
         "https://b.example/1"]
     statuses = {r["crawl_id"]: r["status"] for r in list_runs(tmp_path)}
     assert statuses == {before: "finished", crashed: "recovered", after: "finished"}
+    # the parts the crashed run had handed to the store before it died are in its manifest
+    # (the spool's list of stored files), so the audit vouches for them too
+    assert [f["key"] for f in manifest["files"] if f["kind"] == "articles"] == sorted(
+        str(p.relative_to(tmp_path)) for p in tmp_path.glob(f"articles/*/*/part-{crashed}-*"))
+    assert_verified(tmp_path)
 
 
 def test_since_prefers_recorded_recovery_time(tmp_path):

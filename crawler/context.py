@@ -137,6 +137,14 @@ class RunContext:
         self.recorded_settings = {
             k: settings.get(k) for k in RECORDED_SETTINGS if settings.get(k) is not None
         }
+        #: the archive an offline run (``crawler recrawl-offline``) answers its requests from:
+        #: its records' ``warc`` pointers lead into that store's WARCs, so the manifest names it
+        #: (``crawler verify`` resolves the pointers there)
+        self.source: dict[str, Any] | None = None
+        archive = settings.get("CRAWLER_ARCHIVE_STORE")
+        if archive:
+            self.source = {"store": open_store(archive).uri, "crawl_id": settings.get("CRAWLER_ARCHIVE_CRAWL"),
+                           "at": settings.get("CRAWLER_ARCHIVE_TIMESTAMP")}
 
     @classmethod
     def of(cls, crawler: Crawler) -> RunContext:
@@ -172,6 +180,8 @@ class RunContext:
         }
         if getattr(self, "dedup_state", None):
             manifest["dedup_state"] = self.dedup_state
+        if getattr(self, "source", None):
+            manifest["source"] = self.source
         data = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
         obj = self.store.put_bytes(layout.manifest_key(self.crawl_id), data)
         self.release_spool()

@@ -78,7 +78,7 @@ def write_run(store: Path | str, crawl_id: str, pages: list[Page], *, status: st
         if idx is not None:
             ctx.store_file(idx, layout.index_key(crawl_id, path.name), "cdxj")
 
-    writer = WarcFileWriter(ctx.spool / "warc", prefix="test", on_close=stored)
+    writer = WarcFileWriter(ctx.spool, prefix="test", on_close=stored)
     sink = ArticleSink(ctx, max_records=max_records)
     responses: dict[str, bytes] = {}
     ids: dict[str, str] = {}

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.demo.realsite import loopback_only_html
+from crawler.demo.realsite import OFFSITE_BASE, loopback_only_html
 from crawler.demo.server import Route, SiteServer
 from tests.conftest import mark_store_unverifiable, run_cli
 
@@ -20,13 +20,13 @@ FUNDUS = Path("/work/shared/datasets/fundus-eval/dataset/html")
 PAGES = ["TheIntercept_3.html.gz", "TheIntercept_1.html.gz", "OccupyDemocrats_4.html.gz", "FreeBeacon_2.html.gz"]
 
 
-def site() -> dict[str, Route]:
+def site(offsite_base: str = OFFSITE_BASE) -> dict[str, Route]:
     """Four real pages as articles (two chunked, one of them gzip-encoded), a home page
     linking to them; the pages' own relative links 404 as on a real site; off-site URLs go to a
-    loopback stand-in (``loopback_only_html``)."""
+    loopback stand-in at ``offsite_base`` (``loopback_only_html``)."""
     links, routes = [], {"/robots.txt": Route(status=404, body=b"")}
     for i, name in enumerate(PAGES):
-        html = loopback_only_html(gzip.decompress((FUNDUS / name).read_bytes()))
+        html = loopback_only_html(gzip.decompress((FUNDUS / name).read_bytes()), offsite_base)
         path = f"/news/2026/12/04/story-{i}.html"
         links.append(f'<li><a href="{path}">story {i}</a></li>')
         routes[path] = Route(body=html, chunked=i in (1, 2), encoding="gzip" if i == 2 else None)
@@ -58,7 +58,10 @@ class TwoRuns:
 def two_runs(tmp_path_factory) -> TwoRuns:
     store = tmp_path_factory.mktemp("verify") / "store"
     ids = []
-    with SiteServer(site()) as srv:
+    # the off-site stand-in answers 404 at once: on a port nothing listens on, every one of the
+    # pages' ~160 off-site resources cost 3 refused connections of 0.3 s each (Twisted's
+    # HostnameEndpoint reports a refusal on its next connection-attempt tick), ~110 s a crawl
+    with SiteServer({}, host="127.0.0.2") as offsite, SiteServer(site(offsite.base_url)) as srv:
         for run in ("run-1", "run-2"):
             proc = run_cli("crawl", srv.base_url + "/", "--store", str(store), "--crawl-id", run, *CRAWL_OPTS)
             assert proc.returncode == 0, proc.stderr[-3000:]

@@ -12,6 +12,7 @@ import logging
 import os
 import secrets
 import socket
+import threading
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -42,6 +43,18 @@ def new_crawl_id(now: datetime | None = None) -> str:
 
 
 OWNER_FILE = ".owner"
+#: the spool's list of the files its run has handed to the store (one JSON entry a line,
+#: as the manifest lists them): a run that dies before its manifest still names them, and
+#: crash recovery lists them in the ``recovered`` manifest with what it repairs
+STORED_FILE = "stored.jsonl"
+_stored_lock = threading.Lock()
+
+
+def note_stored(spool: Path, entry: dict[str, Any]) -> None:
+    """Append ``entry`` (a manifest file entry) to ``spool``'s :data:`STORED_FILE`."""
+    line = json.dumps(entry, sort_keys=True) + "\n"
+    with _stored_lock, open(spool / STORED_FILE, "a", encoding="utf-8") as fh:
+        fh.write(line)
 
 
 def per_crawler(crawler: Any, attr: str, factory: Any) -> Any:
@@ -91,6 +104,9 @@ def utc_now_iso() -> str:
 
 
 class RunContext:
+    #: keep the spool's :data:`STORED_FILE` (a distributed worker's files are in Redis instead)
+    keeps_stored_list = True
+
     def __init__(self, crawler: Crawler):
         settings = crawler.settings
         self.crawler = crawler
@@ -121,6 +137,14 @@ class RunContext:
         self.recorded_settings = {
             k: settings.get(k) for k in RECORDED_SETTINGS if settings.get(k) is not None
         }
+        #: the archive an offline run (``crawler recrawl-offline``) answers its requests from:
+        #: its records' ``warc`` pointers lead into that store's WARCs, so the manifest names it
+        #: (``crawler verify`` resolves the pointers there)
+        self.source: dict[str, Any] | None = None
+        archive = settings.get("CRAWLER_ARCHIVE_STORE")
+        if archive:
+            self.source = {"store": open_store(archive).uri, "crawl_id": settings.get("CRAWLER_ARCHIVE_CRAWL"),
+                           "at": settings.get("CRAWLER_ARCHIVE_TIMESTAMP")}
 
     @classmethod
     def of(cls, crawler: Crawler) -> RunContext:
@@ -128,7 +152,10 @@ class RunContext:
 
     def store_file(self, local_path: Path, key: str, kind: str, **extra: Any) -> StoredObject:
         obj = self.store.put_file(local_path, key)
-        self.files.append({"kind": kind, **obj.to_dict(), **extra})
+        entry = {"kind": kind, **obj.to_dict(), **extra}
+        self.files.append(entry)
+        if self.keeps_stored_list:
+            note_stored(self.spool, entry)
         logger.debug("stored %s (%d bytes)", key, obj.size)
         return obj
 
@@ -153,12 +180,15 @@ class RunContext:
         }
         if getattr(self, "dedup_state", None):
             manifest["dedup_state"] = self.dedup_state
+        if getattr(self, "source", None):
+            manifest["source"] = self.source
         data = json.dumps(manifest, indent=2, sort_keys=True).encode("utf-8")
         obj = self.store.put_bytes(layout.manifest_key(self.crawl_id), data)
         self.release_spool()
         return obj
 
     def release_spool(self) -> None:
+        (self.spool / STORED_FILE).unlink(missing_ok=True)  # the manifest lists them now
         (self.spool / OWNER_FILE).unlink(missing_ok=True)
         self._owner.close()
         try:

@@ -13,7 +13,8 @@ from crawler.crawlid import CrawlIdError, check_crawl_id, crawl_id_in_use
 from crawler.demo.server import Route, SiteServer
 from crawler.exitcodes import EXIT_NOTHING_FETCHED, EXIT_USAGE
 from crawler.storage import open_store
-from tests.conftest import mark_store_unverifiable, run_cli
+from tests.conftest import run_cli
+from tests.reader.storebuilder import Page, write_run
 
 
 def dead_port() -> int:
@@ -101,16 +102,21 @@ def test_check_crawl_id_accepts(good):
 
 def test_crawl_id_in_use_looks_at_manifests_warcs_and_spool(tmp_path):
     store = open_store(tmp_path)
-    mark_store_unverifiable(tmp_path, "fake runs, not a crawl's files")
     assert crawl_id_in_use(store, "run1") is None
     (tmp_path / "warc" / "run1").mkdir(parents=True)
     assert crawl_id_in_use(store, "run1") is None  # an empty folder holds nothing
-    (tmp_path / "warc" / "run1" / "x.warc.gz").write_bytes(b"x")
+    # a run in progress: its spool folder
+    run = write_run(tmp_path, "run1", [Page("https://a.example/1", "2026-11-26T10:00:00Z")], write_manifest=False)
+    assert "spool" in crawl_id_in_use(store, "run1")
+    # the same run writing from another machine (no spool folder here): its stored WARC
+    spool = tmp_path / ".spool" / "run1"
+    away = spool.rename(tmp_path.parent / f"{tmp_path.name}-elsewhere")
     assert crawl_id_in_use(store, "run1") == "warc/run1/"
-    store.put_bytes("manifests/run2.json", b"{}")
-    assert crawl_id_in_use(store, "run2") == "manifests/run2.json"
-    (tmp_path / ".spool" / "run3").mkdir(parents=True)
-    assert "spool" in crawl_id_in_use(store, "run3")
+    away.rename(spool)
+    # finished: its manifest
+    run["ctx"].write_manifest({}, "finished")
+    assert not spool.exists()
+    assert crawl_id_in_use(store, "run1") == "manifests/run1.json"
 
 
 def test_crawl_id_refused_on_the_command_line(tmp_path):
@@ -125,11 +131,7 @@ def test_crawl_id_refused_on_the_command_line(tmp_path):
     assert not (store / ".spool").exists() or not any((store / ".spool").iterdir())
     # an existing id: refused before anything is written to the old run's folders
     old = "nightly-1"
-    mark_store_unverifiable(store, "a fake earlier run")
-    (store / "warc" / old).mkdir(parents=True)
-    (store / "warc" / old / "news-1.warc.gz").write_bytes(b"old")
-    (store / "manifests").mkdir()
-    (store / "manifests" / f"{old}.json").write_text('{"crawl_id": "nightly-1", "status": "finished"}')
+    write_run(store, old, [Page("https://a.example/1", "2026-11-26T10:00:00Z")])
     before = sorted(p.relative_to(store) for p in store.rglob("*"))
     proc = run_cli("crawl", seed, "--store", str(store), "--allow-private", "--crawl-id", old)
     assert proc.returncode == EXIT_USAGE and "already used" in proc.stderr

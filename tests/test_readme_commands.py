@@ -313,10 +313,6 @@ def test_readme_command(index, world):
         assert code == 0 or "no article matches" in out, out[-2000:]
     assert "Traceback (most recent call last)" not in out, f"{line}\n{out[-4000:]}"
     assert code in expected, f"{line}: exit {code}\n{out[-4000:]}"
-    if cmd.line.startswith("crawler recrawl-offline"):
-        from tests.conftest import mark_store_unverifiable
-        mark_store_unverifiable(world["work"] / "offline", "recrawl-offline output: its records' WARC pointers "
-                                "name the --archive store's WARCs (README: Verifying a store)")
     if world["crawl_id"] is None and (world["work"] / "archive" / "manifests").is_dir():
         ids = sorted(p.stem for p in (world["work"] / "archive" / "manifests").glob("*.json"))
         world["crawl_id"] = ids[0] if ids else None

@@ -5,8 +5,10 @@ JSON Lines parts (``*.jsonl.gz.open``) with a cut gzip stream, and the crawl log
 :func:`recover_spool` keeps every complete record / line, drops the cut tail, hands the
 files to the store under their final keys and writes a manifest with status
 ``recovered`` — so nothing that was completely written is lost and nothing broken is
-published.  It runs at the start of every crawl for spool folders of runs that have no
-manifest and whose writer process is gone.
+published.  The manifest also lists the files the run had handed to the store before it
+died (the spool's ``stored.jsonl``, see :data:`crawler.context.STORED_FILE`), so that
+``crawler verify`` vouches for them too.  It runs at the start of every crawl for spool
+folders of runs that have no manifest and whose writer process is gone.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 from datetime import datetime, timezone
 
-from crawler.context import spool_in_use
+from crawler.context import STORED_FILE, spool_in_use
 from crawler.crawlid import RESERVED
 from crawler.storage import Store, layout
 from crawler.storage.base import StoredObject, sha256_file
@@ -185,6 +187,7 @@ def _index(warc: Path) -> Path | None:
 def recover_folder(store: Store, folder: Path, crawl_id: str,
                    articles: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
     files: list[dict[str, Any]] = []
+    stored: list[dict[str, Any]] = []  # handed to the store before the crash (STORED_FILE)
     paths = sorted(folder.iterdir())
     names = {p.name for p in paths}
     for path in paths:
@@ -230,8 +233,24 @@ def recover_folder(store: Store, folder: Path, crawl_id: str,
                 path.unlink()
         elif name == ".owner":
             path.unlink()
+        elif name == STORED_FILE:
+            stored.extend(_stored_entries(path))
+            path.unlink()
         elif name == "crawl.log":
             files.append({"kind": "crawl-log", **_put(store, path, layout.crawl_log_key(crawl_id))})
         else:
             logger.info("leaving unknown spool file %s", path)
-    return files
+    listed = {f["key"] for f in files}
+    return [f for f in stored if f["key"] not in listed] + files
+
+
+def _stored_entries(path: Path) -> list[dict[str, Any]]:
+    """The manifest entries of the files a run stored before it died (a cut last line,
+    written as the process died, is dropped: its file is then an orphan ``crawler verify``
+    reports)."""
+    out: dict[str, dict[str, Any]] = {}
+    for line in path.read_bytes().split(b"\n"):
+        entry = _json_object(line) if line.strip() else None
+        if isinstance(entry, dict) and entry.get("key"):
+            out.setdefault(entry["key"], entry)
+    return list(out.values())

@@ -108,6 +108,8 @@ def install_context(crawler: Any) -> DistributedRunContext:
 
 
 class DistributedRunContext(RunContext):
+    keeps_stored_list = False  # the crawl's file list is in Redis: a dead worker's files are in it
+
     def __init__(self, crawler: Any):  # noqa: D401 - same attributes as RunContext
         settings = crawler.settings
         self.crawler = crawler

@@ -581,8 +581,9 @@ class _RunCtx:
 
     def release(self, remove: bool = False) -> None:
         if self._owner is not None:
-            from crawler.context import OWNER_FILE
+            from crawler.context import OWNER_FILE, STORED_FILE
 
+            (self.spool / STORED_FILE).unlink(missing_ok=True)
             (self.spool / OWNER_FILE).unlink(missing_ok=True)
             self._owner.close()
             self._owner = None
@@ -595,8 +596,12 @@ class _RunCtx:
                 pass
 
     def store_file(self, local_path: Path, key: str, kind: str, **extra: Any) -> Any:
+        from crawler.context import note_stored
+
         obj = self.store.put_file(local_path, key)
-        self.files.append({"kind": kind, **obj.to_dict(), **extra})
+        entry = {"kind": kind, **obj.to_dict(), **extra}
+        self.files.append(entry)
+        note_stored(self.spool, entry)  # named in a recovered manifest if the run dies
         return obj
 
 

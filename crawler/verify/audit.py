@@ -10,7 +10,9 @@ What is checked (every problem names the file it is about):
 * every CDXJ line lands on a record of its WARC: same offset, length and URL (``cdxj``);
 * every JSON Lines part decompresses and parses (``json``), and every record's ``warc``
   pointer names a ``response`` (or ``revisit``) record with that id, file, offset,
-  length and URL (``pointer``);
+  length and URL (``pointer``) -- for an offline run (``crawler recrawl-offline``), whose
+  manifest names the archive it read as its ``source``, in that store's WARCs (a source
+  that cannot be read is one ``source`` problem, its pointers are left unchecked);
 * every revisit resolves to its original (``WARC-Refers-To``) in the store, with the
   same URL and, for identical-payload revisits, the same payload digest (``revisit``);
 * orphans: files under the store's data folders that no manifest lists (``state/``
@@ -83,13 +85,17 @@ class Audit:
         self.read_keys: set[str] = set()
         self.warc_fids: dict[str, int] = {}
         self._ids_indexed = False
+        #: manifest key -> the ``source`` it names (an offline run's archive); opened once per URI
+        self.manifest_sources: dict[str, dict[str, Any]] = {}
+        self.expected: dict[str, dict[str, Any]] = {}
+        self._sources: dict[tuple[str, str | None], _Source] = {}
 
     # ------------------------------------------------------------------ driver
     def run(self) -> Report:
         t0 = time.monotonic()
         try:
             self._list()
-            expected = self._manifests()
+            expected = self.expected = self._manifests()
             for key in sorted(expected, key=self._order):
                 self._check_file(key, expected[key])
             self._index_ids()
@@ -138,6 +144,9 @@ class Audit:
                 r.add(key, "manifest", f"unreadable manifest: {type(exc).__name__}: {exc}")
                 continue
             r.counts["manifests"] += 1
+            source = manifest.get("source")
+            if isinstance(source, dict) and source.get("store"):
+                self.manifest_sources[key] = source
             for f in files:
                 fkey = f.get("key") if isinstance(f, dict) else None
                 if not fkey:
@@ -317,9 +326,22 @@ class Audit:
                               "JOIN files USING (fid) WHERE id = ?", (rid,)).fetchone()
         if row is None and wkey not in self.warc_fids:
             row = self._fetch_record(wkey, offset, length, rid)
-        what = f"line {n} ({url}): warc pointer {wkey}@{offset}"
+        source_what = ""
+        if row is None and wkey not in self.listing:
+            source = self._source_of(key)
+            if source is not None:  # an offline run's record: it points into its archive's WARCs
+                if source.error is not None:
+                    r.counts["json/pointers/unchecked"] += 1
+                    return  # said once, on the manifest (see _source_of)
+                wkey = source.warc_keys.get(str(w["filename"]), wkey)
+                row = source.fetch(wkey, offset, length, rid)
+                source_what = f" of source {source.uri}"
+        what = f"line {n} ({url}): warc pointer{source_what} {wkey}@{offset}"
         if row is None:
-            missing = "is not in the store" if wkey not in self.listing else f"has no record {rid}"
+            if source_what:
+                missing = f"is not in {source.uri}" if wkey not in source.keys else f"has no record {rid}"
+            else:
+                missing = "is not in the store" if wkey not in self.listing else f"has no record {rid}"
             r.add(key, "pointer", f"{what}: {wkey} {missing}")
         elif (row[0], row[1], row[2]) != (wkey, offset, length):
             r.add(key, "pointer", f"{what}+{length}: record {rid} is at {row[0]}@{row[1]}+{row[2]}")
@@ -332,14 +354,28 @@ class Audit:
         """A record outside the audited WARCs, by range read: (key, offset, length, type, uri) or None."""
         if wkey not in self.listing:
             return None
-        try:
-            data = self.store.read_range(wkey, offset, length)
-            rec = next(iter(WarcReader(HashingReader(io.BytesIO(data)), gzip=wkey.endswith(".gz"))))
-        except (CorruptStream, StopIteration, OSError, StoreError):
+        return fetch_record(self.store, wkey, offset, length, rid)
+
+    def _source_of(self, key: str) -> _Source | None:
+        """The source store named by the manifest that lists ``key`` (None: it names none).
+
+        A source that cannot be opened or listed is one ``source`` problem on that manifest,
+        said once; the pointers into it are counted as unchecked."""
+        entry = self.expected.get(key)
+        manifest = entry.get("manifest") if entry else None
+        spec = self.manifest_sources.get(manifest) if manifest else None
+        if spec is None:
             return None
-        if rid is not None and rec.record_id != rid:
-            return None
-        return wkey, offset, rec.length, rec.type, rec.uri
+        ident = (str(spec["store"]), spec.get("crawl_id"))
+        source = self._sources.get(ident)
+        if source is None:
+            source = self._sources[ident] = _Source.open(*ident)
+        if source.error is not None and manifest not in source.reported:
+            source.reported.add(manifest)
+            crawl = f" (crawl {ident[1]})" if ident[1] else ""
+            self.report.add(manifest, "source", f"its records' warc pointers lead into {ident[0]}{crawl}, "
+                                                f"which cannot be read: {source.error}; they are not checked")
+        return source
 
     # ------------------------------------------------------------------ revisits
     def _resolve_revisits(self) -> None:
@@ -425,6 +461,53 @@ class Audit:
                 continue
             out.append(key)
         self.report.orphans = out
+
+
+def fetch_record(store: Store, wkey: str, offset: int, length: int, rid: str | None) -> tuple | None:
+    """The record at ``wkey@offset`` by range read: (key, offset, length, type, uri), or None
+    when there is none (or not the one with id ``rid``)."""
+    try:
+        data = store.read_range(wkey, offset, length)
+        rec = next(iter(WarcReader(HashingReader(io.BytesIO(data)), gzip=wkey.endswith(".gz"))))
+    except (CorruptStream, StopIteration, OSError, StoreError):
+        return None
+    if rid is not None and rec.record_id != rid:
+        return None
+    return wkey, offset, rec.length, rec.type, rec.uri
+
+
+class _Source:
+    """The archive an offline run (``crawler recrawl-offline``) read its responses from, as its
+    manifest's ``source`` names it: its records' ``warc`` pointers give the WARC's file name,
+    found under ``warc/`` of that store (of the source crawl, when one was named)."""
+
+    def __init__(self, uri: str, store: Store | None, warc_keys: dict[str, str], error: str | None):
+        self.uri = uri
+        self.store = store
+        self.warc_keys = warc_keys  # file name -> key
+        self.keys = set(warc_keys.values())
+        self.error = error
+        self.reported: set[str] = set()
+
+    @classmethod
+    def open(cls, uri: str, crawl_id: str | None) -> _Source:
+        try:
+            store = open_store(uri)
+            root = getattr(store, "root", None)
+            if root is not None and not Path(root).is_dir():
+                return cls(uri, None, {}, "no such folder")
+            prefix = f"{layout.WARC_PREFIX}/{crawl_id}/" if crawl_id else f"{layout.WARC_PREFIX}/"
+            keys = {k.rsplit("/", 1)[-1]: k for k in store.list(prefix) if k.endswith(WARC_SUFFIXES)}
+        except (StoreError, OSError, ValueError) as exc:
+            return cls(uri, None, {}, f"{type(exc).__name__}: {exc}")
+        if not keys:
+            return cls(uri, None, {}, "it holds no WARC files" + (f" of crawl {crawl_id}" if crawl_id else ""))
+        return cls(uri, store, keys, None)
+
+    def fetch(self, wkey: str, offset: int, length: int, rid: str | None) -> tuple | None:
+        if self.store is None or wkey not in self.keys:
+            return None
+        return fetch_record(self.store, wkey, offset, length, rid)
 
 
 class _Raw(io.RawIOBase):

@@ -96,7 +96,7 @@ class Report:
         row("WARC records: block/payload digests", f"{c['warc/records']} / {c['warc/digests']}", "digest")
         row("CDXJ lines: point at their record", c["cdxj/lines"], "cdxj")
         row("JSON records: readable", c["json/records"], "json")
-        row("JSON records: warc pointer resolves", c["json/pointers"], "pointer")
+        row("JSON records: warc pointer resolves", c["json/pointers"], "pointer", "source")
         row("revisits: original in the store", c["revisits"], "revisit")
         table.add_row("orphans (no manifest lists them)", "-", str(len(self.orphans)) if self.orphans else "-",
                       style="red" if self.orphans else None)

@@ -19,6 +19,7 @@ from crawler.archive.wacz import export_wacz, read_wacz_index
 from crawler.storage import layout, open_store
 from crawler.storage.base import LocalStore
 from crawler.tools import require_tool
+from tests.conftest import assert_verified
 from tests.replay.helpers import crawl_demo, read_member, warc_header, warc_records
 
 
@@ -186,21 +187,30 @@ def test_export_wacz_pages_from_articles(crawled, tmp_path):
     store_dir, base, crawl_id, warcs = crawled
     copy = tmp_path / "store"
     shutil.copytree(store_dir, copy)
+
+    def pointer(url):  # the capture's record, as an article record's warc pointer names it
+        for warc in warcs:
+            for line in index_warc(warc):
+                _, _, f = parse_line(line)
+                if f["url"] == url and f.get("mime") != "warc/revisit":
+                    rec = read_member(warc, int(f["offset"]), int(f["length"]))
+                    return {"filename": warc.name, "offset": int(f["offset"]), "length": int(f["length"]),
+                            "record_id": warc_header(rec, "WARC-Record-ID")}
+        raise AssertionError(f"no capture of {url}")
+
     articles = [
-        {"id": "a1", "url": base + "/extra/gz.html", "title": "gzip only",
-         "fetched_at": "2026-03-01T10:00:00Z", "warc": None},
-        {"id": "a2", "url": base + "/extra/chunked.html", "title": "chunked only",
-         "fetched_at": "2026-03-01T10:00:01Z", "warc": None},
+        {"id": "a1", "url": base + "/extra/gz.html", "title": "gzip only", "crawl_id": crawl_id,
+         "fetched_at": "2026-03-01T10:00:00Z", "warc": pointer(base + "/extra/gz.html")},
+        {"id": "a2", "url": base + "/extra/chunked.html", "title": "chunked only", "crawl_id": crawl_id,
+         "fetched_at": "2026-03-01T10:00:01Z", "warc": pointer(base + "/extra/chunked.html")},
     ]
     key = layout.article_key("2026-03-01", "127.0.0.1", crawl_id, 0)
-    (copy / key).parent.mkdir(parents=True)
-    with gzip.open(copy / key, "wt", encoding="utf-8") as fh:
-        for a in articles:
-            fh.write(json.dumps(a) + "\n")
+    part = LocalStore(copy).put_bytes(key, gzip.compress("".join(json.dumps(a) + "\n" for a in articles).encode()))
     mpath = copy / layout.manifest_key(crawl_id)
     manifest = json.loads(mpath.read_text())
-    manifest["files"].append({"kind": "articles", "key": key, "size": 1, "sha256": "x", "records": 2})
+    manifest["files"].append({"kind": "articles", **part.to_dict(), "records": 2})
     mpath.write_text(json.dumps(manifest))
+    assert_verified(copy)
 
     out = export_wacz(open_store(copy), crawl_id, tmp_path / "a.wacz")
     _validate(out)

@@ -16,7 +16,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from crawler.archive.recovery import complete_warc_prefix, repair_jsonl_gz, repair_warc
 from crawler.demo.server import Route, SiteServer
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, assert_verified, run_cli
 
 
 VOCAB = ("river bridge council market school library harbour festival budget train museum garden "
@@ -72,6 +72,7 @@ def test_recovery_indexes_spooled_warcs_and_keeps_an_index_whose_warc_was_stored
     stored WARC, and drops half-written temporary files."""
     from crawler.archive.cdxj import index_warc, write_cdxj
     from crawler.archive.recovery import recover_spool
+    from crawler.context import note_stored
     from crawler.storage import layout
     from crawler.storage.base import LocalStore
 
@@ -84,16 +85,19 @@ def test_recovery_indexes_spooled_warcs_and_keeps_an_index_whose_warc_was_stored
     crawl_id = "20261126T100000Z-abcdef"
     spool = store.spool_dir(crawl_id)
     spool.mkdir(parents=True, exist_ok=True)
-    # 1: stored WARC, its complete index still in the spool
+    # 1: stored WARC (noted in the spool's list of stored files, as RunContext.store_file
+    # does), its complete index still in the spool
     stored_name, open_name = "news-1-00001.warc.gz", "news-1-00002.warc.gz"
     (tmp_path / stored_name).write_bytes(warc.read_bytes())
-    store.put_file(tmp_path / stored_name, layout.warc_key(crawl_id, stored_name))
+    note_stored(spool, {"kind": "warc", **store.put_file(tmp_path / stored_name,
+                                                         layout.warc_key(crawl_id, stored_name)).to_dict()})
     write_cdxj(store.local_path(layout.warc_key(crawl_id, stored_name)), spool / (stored_name + ".cdxj"))
     # 2: a WARC still open (cut), with a half-written index beside it
     data = warc.read_bytes()
     (spool / (open_name + ".open")).write_bytes(data[: len(data) - 100])
     (spool / (open_name + ".cdxj.123.tmp")).write_text("half")
-    # 3: a WARC closed and stored, whose local copy was not removed yet (crash in between)
+    # 3: a WARC closed and stored, whose local copy was not removed yet (crash in between, so
+    # not noted as stored either)
     both_name = "news-1-00003.warc.gz"
     (spool / both_name).write_bytes(data)
     (tmp_path / both_name).write_bytes(data)
@@ -103,12 +107,13 @@ def test_recovery_indexes_spooled_warcs_and_keeps_an_index_whose_warc_was_stored
     manifest = json.loads((tmp_path / "store" / layout.manifest_key(crawl_id)).read_text())
     kinds = sorted((f["kind"], f["key"].rsplit("/", 1)[1]) for f in manifest["files"])
     assert kinds == [("cdxj", stored_name + ".cdxj"), ("cdxj", open_name + ".cdxj"), ("cdxj", both_name + ".cdxj"),
-                     ("warc", open_name), ("warc", both_name)]
+                     ("warc", stored_name), ("warc", open_name), ("warc", both_name)]
     assert (tmp_path / "store" / layout.warc_key(crawl_id, both_name)).read_bytes() == data
     for name in (stored_name, open_name, both_name):
         idx = (tmp_path / "store" / layout.index_key(crawl_id, name)).read_text().splitlines(keepends=True)
         assert idx and idx == index_warc(store.local_path(layout.warc_key(crawl_id, name)))
     assert not spool.exists()  # nothing left behind
+    assert_verified(store)  # every file listed, with its size and SHA-256
 
 
 def test_repair_cut_jsonl(tmp_path):

@@ -15,7 +15,7 @@ from crawler.demo.scripted import png
 from crawler.replay.pixeldiff import pixel_difference, thumbnail
 from crawler.replay.qa import original_url
 from tests.browser.conftest import FAST
-from tests.conftest import run_cli
+from tests.conftest import assert_verified, mark_store_unverifiable, run_cli
 
 TOOLS = {"NEWSARCHIVER_TOOLS_VENV": os.environ.get("NEWSARCHIVER_TOOLS_VENV", "")} \
     if os.environ.get("NEWSARCHIVER_TOOLS_VENV") else None
@@ -78,7 +78,9 @@ def test_qa_of_a_browser_crawl_passes_and_flags_a_deleted_resource(browser_crawl
         assert (tmp_path / "qa1" / page["replay_thumbnail"]).is_file()
         assert page["reference_thumbnail"] in html
 
+    assert_verified(store)  # the browser crawl's store, before the damage
     css = base + "/static/site.css"
+    mark_store_unverifiable(store, "a resource's records cut out of its WARC on purpose")
     assert _drop_url(store, css) >= 2  # response, request, metadata
     assert run_cli("index", "--store", str(store)).returncode == 0
     code, report = _qa(store, tmp_path / "qa2")

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from scrapy.settings import Settings
 
+from crawler.archive.cdxj import write_cdxj
 from crawler.archive.writer import RecordLocation, WarcFileWriter
 from crawler.context import RunContext
 from crawler.record import Article, WarcPointer, article_id
@@ -62,19 +63,26 @@ def write_run(store: Path | str, crawl_id: str, pages: list[Page], *, status: st
               write_manifest: bool = True, cdxj: bool = False, max_records: int = 50_000,
               recover: bool = False) -> dict[str, Any]:
     """One run into ``store``; returns {"ctx", "responses": {url: bytes}, "ids": {url: id},
-    "locs": {url: RecordLocation}}.  ``recover``: let RunContext recover abandoned spools."""
+    "locs": {url: RecordLocation}}.  ``cdxj``: index each closed WARC and store the index, as the
+    archiver does; ``recover``: let RunContext recover abandoned spools."""
     settings = Settings({"CRAWLER_STORE": str(store), "CRAWLER_CRAWL_ID": crawl_id,
                          "CRAWLER_RECOVER_SPOOL": recover})
     ctx = RunContext(SimpleNamespace(settings=settings))  # type: ignore[arg-type]
-    writer = WarcFileWriter(
-        ctx.spool / "warc", prefix="test",
-        on_close=lambda p: ctx.store_file(p, layout.warc_key(crawl_id, p.name), "warc"),
-    )
+
+    def stored(path: Path) -> None:  # as the archiver hands a closed WARC (and its index) over
+        idx = None
+        if cdxj:
+            idx = path.with_name(path.name + ".cdxj")
+            write_cdxj(path, idx)
+        ctx.store_file(path, layout.warc_key(crawl_id, path.name), "warc")
+        if idx is not None:
+            ctx.store_file(idx, layout.index_key(crawl_id, path.name), "cdxj")
+
+    writer = WarcFileWriter(ctx.spool, prefix="test", on_close=stored)
     sink = ArticleSink(ctx, max_records=max_records)
     responses: dict[str, bytes] = {}
     ids: dict[str, str] = {}
     locs: dict[str, Any] = {}
-    index_lines: list[str] = []
     for page in pages:
         raw = http_response(page)
         responses[page.url] = raw
@@ -90,13 +98,6 @@ def write_run(store: Path | str, crawl_id: str, pages: list[Page], *, status: st
                 date=fetched, payload_start=raw.index(b"\r\n\r\n") + 4,
             )
         locs[page.url] = Ref(page.url, fetched, loc.record_id, loc)
-        if cdxj:
-            import json
-            ts = "".join(c for c in fetched if c.isdigit())[:14]
-            index_lines.append(f"{page.url} {ts} " + json.dumps(
-                {"url": page.url, "mime": "warc/revisit" if page.revisit else "text/html",
-                 "status": page.status_line.split()[1], "filename": loc.filename,
-                 "offset": str(loc.offset), "length": str(loc.length)}))
         if not page.article:
             continue
         text = page.text or f"Text of {page.url}.\nSecond paragraph."
@@ -114,10 +115,7 @@ def write_run(store: Path | str, crawl_id: str, pages: list[Page], *, status: st
         ids[page.url] = art.id
         sink.write(art)
     sink.close()
-    warc_name = writer.current_name
     writer.close()
-    if cdxj and warc_name:
-        ctx.store.put_bytes(layout.index_key(crawl_id, warc_name), ("\n".join(index_lines) + "\n").encode())
     if write_manifest:
         ctx.write_manifest({"response_received_count": len(pages), "articles/written": sink.written}, status)
     return {"ctx": ctx, "responses": responses, "ids": ids, "locs": locs}

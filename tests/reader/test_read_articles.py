@@ -98,13 +98,16 @@ def test_since_catches_overlapping_run_and_skips_unfinished(tmp_path):
     write_run(tmp_path, late, [Page("https://a.example/2", "2026-11-26T11:00:00Z")])
     # the earlier-started run finishes after the later one
     a["ctx"].write_manifest({}, "finished")
-    write_run(tmp_path, running, [Page("https://a.example/3", "2026-11-26T12:00:00Z")], write_manifest=False)
+    r = write_run(tmp_path, running, [Page("https://a.example/3", "2026-11-26T12:00:00Z")], write_manifest=False)
     assert first
     assert urls(read_articles(tmp_path, since=late)) == ["https://a.example/1"]
     assert urls(read_articles(tmp_path, since="20261126T090000Z-ffffff")) == [
         "https://a.example/1", "https://a.example/2"]
     # the run still in progress is visible to full reads, not to incremental ones yet
     assert len(list(read_articles(tmp_path))) == 4
+    # ... until it finishes
+    r["ctx"].write_manifest({}, "finished")
+    assert urls(read_articles(tmp_path, since=late)) == ["https://a.example/1", "https://a.example/3"]
 
 
 def test_bad_since_and_dates_raise_on_call(two_runs):
@@ -129,12 +132,17 @@ def test_as_objects_tolerates_additive_schema_changes(tmp_path):
     rec = next(iter(read_articles(tmp_path)))
     rec = {**rec, "schema_version": "1.3", "paywalled": True, "entities": [{"name": "X"}],
            "warc": {**rec["warc"], "date": "2026-11-26T10:00:00Z", "segment": 2}}
-    key = layout.article_key("2026-11-26", "a.example", "20261127T000000Z-abcdef", 0)
-    LocalStore(tmp_path).put_bytes(key, gzip.compress((json.dumps(rec) + "\n\n").encode()))
+    newer = "20261127T000000Z-abcdef"  # a run of a newer writer, still running
+    key = layout.article_key("2026-11-26", "a.example", newer, 0)
+    part = LocalStore(tmp_path).put_bytes(key, gzip.compress((json.dumps(rec) + "\n\n").encode()))
     objs = list(read_articles(tmp_path, as_objects=True, crawl_id="20261127T000000Z-abcdef"))
     assert len(objs) == 1 and objs[0].schema_version == "1.3" and objs[0].warc.record_id == rec["warc"]["record_id"]
     dicts = list(read_articles(tmp_path, crawl_id="20261127T000000Z-abcdef"))
     assert dicts[0]["paywalled"] is True  # dicts keep unknown fields
+    # (it finishes: its manifest lists the part)
+    LocalStore(tmp_path).put_bytes(layout.manifest_key(newer), json.dumps(
+        {"crawl_id": newer, "status": "finished", "files": [{"kind": "articles", **part.to_dict(), "records": 1}]}
+    ).encode())
     old = {k: v for k, v in rec.items() if k not in ("text_digest", "tags")}
     assert article_from_dict(old).tags == [] and article_from_dict(old).text_digest is None
 

@@ -12,6 +12,7 @@ from crawler.storage.base import LocalStore
 
 from crawler.reader import list_runs, read_articles, show_capture
 from crawler.storage import layout
+from tests.conftest import assert_verified, mark_store_unverifiable
 from tests.reader.storebuilder import Page, http_head, http_response, write_run
 
 IDENTICAL = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
@@ -51,6 +52,7 @@ def test_revisit_without_original_falls_back_or_fails(revisited, tmp_path_factor
     # the original's article record is gone: no way to find it, and no older capture
     for part in store.glob("articles/date=2026-11-26/site=news.example/*.jsonl.gz"):
         part.unlink()
+    mark_store_unverifiable(store, "a listed article part deleted on purpose")
     with pytest.raises(LookupError):
         show_capture(store, URL)
 
@@ -73,15 +75,20 @@ def test_recovered_run_is_consumed_incrementally(tmp_path):
         "https://b.example/1"]
     statuses = {r["crawl_id"]: r["status"] for r in list_runs(tmp_path)}
     assert statuses == {before: "finished", crashed: "recovered", after: "finished"}
+    # the parts the crashed run had handed to the store before it died are in its manifest
+    # (the spool's list of stored files), so the audit vouches for them too
+    assert [f["key"] for f in manifest["files"] if f["kind"] == "articles"] == sorted(
+        str(p.relative_to(tmp_path)) for p in tmp_path.glob(f"articles/*/*/part-{crashed}-*"))
+    assert_verified(tmp_path)
 
 
 def test_since_prefers_recorded_recovery_time(tmp_path):
     """A recovered manifest with a time (finished_at / recovered_at) is ordered by it."""
-    write_run(tmp_path, "20261126T090000Z-000002", [Page("https://a.example/1", "2026-11-26T09:00:00Z")],
-              write_manifest=False)
+    crashed = write_run(tmp_path, "20261126T090000Z-000002", [Page("https://a.example/1", "2026-11-26T09:00:00Z")],
+                        write_manifest=False)
     write_run(tmp_path, "20261126T100000Z-000003", [Page("https://a.example/2", "2026-11-26T10:00:00Z")])
     LocalStore(tmp_path).put_bytes(layout.manifest_key("20261126T090000Z-000002"), json.dumps(
-        {"crawl_id": "20261126T090000Z-000002", "status": "recovered", "files": [],
+        {"crawl_id": "20261126T090000Z-000002", "status": "recovered", "files": crashed["ctx"].files,
          "recovered_at": "2999-01-01T00:00:00Z"}).encode())
     assert [r["url"] for r in read_articles(tmp_path, since="20261126T100000Z-000003")] == [
         "https://a.example/1"]

@@ -13,6 +13,7 @@ from crawler.context import utc_now_iso
 from crawler.reader import ReaderError, read_articles, store_stats
 from crawler.storage import layout
 from crawler.storage.base import LocalStore
+from tests.conftest import mark_store_unverifiable
 from tests.reader.storebuilder import Page, StreamingStore, write_run
 
 CRAWL = "20261126T090000Z-aaaaaa"
@@ -46,8 +47,7 @@ def write_reprocess(store, run_id, records, version, *, manifest=True, started=N
     for (day, site), recs in sorted(parts.items()):
         key = layout.article_key(day, site, run_id, 0)
         data = gzip.compress("".join(json.dumps(r) + "\n" for r in recs).encode())
-        st.put_bytes(key, data)
-        files.append({"key": key, "kind": "articles", "records": len(recs), "size": len(data)})
+        files.append({"kind": "articles", **st.put_bytes(key, data).to_dict(), "records": len(recs)})
     if manifest:
         now = utc_now_iso()  # finished after the runs written before it
         if started is None and run_id[:8].isdigit():  # started when its id says
@@ -71,7 +71,10 @@ def store(tmp_path):
                                            text="Updated.")])
     # the second reprocess, of one record, still running: parts stored, no manifest yet
     write_reprocess(tmp_path, REPROCESS_2, originals[:1], "3.0", manifest=False)
-    return tmp_path, originals
+    yield tmp_path, originals
+    # ... which then finishes (unless the test let it): the store left behind is complete
+    if not (tmp_path / layout.manifest_key(REPROCESS_2)).exists():
+        write_reprocess(tmp_path, REPROCESS_2, originals[:1], "3.0")
 
 
 def _by_id(records):
@@ -218,6 +221,7 @@ def test_an_abandoned_reprocess_does_not_outrank_later_ones(tmp_path):
     write_run(tmp_path, CRAWL, PAGES[:2])
     originals = _records(tmp_path, CRAWL)
     write_reprocess(tmp_path, REPROCESS_1, originals, "abandoned", manifest=False)
+    mark_store_unverifiable(tmp_path, "crash simulation: a reprocess run died before its manifest")
     write_reprocess(tmp_path, REPROCESS_2, originals[:1], "later")
     got = _by_id(read_articles(tmp_path))
     assert got[originals[0]["id"]]["extractor_version"] == "later"

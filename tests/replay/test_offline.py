@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+import shutil
 import sys
 import subprocess
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from crawler.archive.cdxj import rebuild_indexes
 from crawler.archive.writer import WarcFileWriter
 from crawler.storage import layout, open_store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, assert_verified, mark_store_unverifiable, run_cli
 from tests.replay.test_reprocess import shared_demo_crawl
 
 #: Runs ``crawler.replay.cli.main(argv[2:])`` with socket connect()/connect_ex()
@@ -91,6 +92,31 @@ def test_missing_url_is_counted_and_nothing_archived(offline_run):
     assert not list(out.glob("warc/**/*.warc.gz"))  # offline runs write no WARC
     assert not list(out.glob("state/offline-dedup-*"))  # throw-away dedup index removed
     assert manifest["files"] and not [f for f in manifest["files"] if f["kind"] == "warc"]
+
+
+def test_output_names_its_source_and_verifies_against_it(offline_run, tmp_path):
+    """The output store holds no WARC: its manifest names the archive it was re-extracted
+    from, and ``crawler verify`` resolves the records' pointers there."""
+    from crawler.verify import verify_store
+
+    demo, out, manifest, _, _ = offline_run
+    assert manifest["source"] == {"store": open_store(demo["store"]).uri, "crawl_id": None, "at": None}
+    records = len(_articles(out, manifest["crawl_id"]))
+    report = assert_verified(out)
+    assert report.counts["json/pointers"] == records > 0 and not report.counts["json/pointers/unchecked"]
+    # the archive unreachable (moved away): one clear problem on the manifest, no crash
+    gone = tmp_path / "copy"
+    shutil.copytree(out, gone)
+    mark_store_unverifiable(gone, "its source archive is made unreachable on purpose")
+    mkey = layout.manifest_key(manifest["crawl_id"])
+    (gone / mkey).write_text(json.dumps({**manifest, "source": {"store": str(tmp_path / "moved"), "crawl_id": None}}))
+    report = verify_store(str(gone))
+    assert [(p.check, p.file) for p in report.problems] == [("source", mkey)] and not report.orphans
+    assert "cannot be read: no such folder" in report.problems[0].detail
+    assert report.counts["json/pointers/unchecked"] == records
+    proc = run_cli("verify", "--store", str(gone))
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"PROBLEM source: {mkey}: its records' warc pointers lead into {tmp_path / 'moved'}" in proc.stdout
 
 
 def test_same_store_refused(tmp_path):

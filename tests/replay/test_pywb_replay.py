@@ -5,6 +5,7 @@ archive otherwise; capture listing; the tools venv itself."""
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import re
 import shutil
@@ -20,6 +21,7 @@ from crawler.archive.cdxj import rebuild_indexes
 from crawler.replay.pywb import ReplayError, ReplayServer, free_port, list_captures
 from crawler.storage import open_store
 from crawler.tools import ensure_tools_venv, tool_path, tools_venv_dir
+from tests.conftest import assert_verified
 from tests.replay.helpers import crawl_demo, warc_records
 
 
@@ -199,6 +201,10 @@ def test_replay_without_stored_indexes_and_fixed_port(archive, tmp_path):
     store_dir, _, base, recs = archive
     copy = tmp_path / "store"
     shutil.copytree(store_dir, copy, ignore=shutil.ignore_patterns("indexes"))
+    for manifest in (copy / "manifests").glob("*.json"):  # such a crawl's manifest lists no index
+        m = json.loads(manifest.read_text())
+        manifest.write_text(json.dumps({**m, "files": [f for f in m["files"] if f["kind"] != "cdxj"]}))
+    assert_verified(copy)
     port = free_port()
     work = tmp_path / "work"
     with ReplayServer(open_store(copy), port=port, workdir=work) as rs:

@@ -22,7 +22,8 @@ The substitutions, mechanical and the same for every command (:data:`SUBSTITUTIO
   redis-server on 127.0.0.1; ``10.0.0.7`` -> 127.0.0.1;
 * commands that fetch (``crawler crawl|extract|worker``, ``scrapy crawl``) get
   ``--allow-private`` (``-s CRAWLER_ALLOW_PRIVATE=true``) appended, as the README says the
-  tests do, and crawls a page budget (``-s CRAWLER_MAX_PAGES=30``) to keep the suite lean;
+  tests do, and crawls a page budget (``-s CRAWLER_MAX_PAGES=30``; 8 for a crawl that sets a
+  ``DOWNLOAD_DELAY``, which it waits between fetches) to keep the suite lean;
 * servers (``demo --serve``, ``dashboard``, ``worker``) get a free port (``--port 0``),
   run until they print their URL (a worker: until it is working), then get Ctrl-C.
 
@@ -215,7 +216,8 @@ def substitute(line: str, w: dict) -> str:
     if any(line.startswith(p) for p in FETCHERS) and not any(c in line for c in "|>;"):
         line += " --allow-private"
         if line.startswith("crawler crawl "):
-            line += " -s CRAWLER_MAX_PAGES=30"
+            # a crawl that sets a DOWNLOAD_DELAY waits it between its fetches: 8 of them show it
+            line += " -s CRAWLER_MAX_PAGES=8" if "DOWNLOAD_DELAY=" in line else " -s CRAWLER_MAX_PAGES=30"
     if line.startswith("scrapy crawl "):
         line += " -s CRAWLER_ALLOW_PRIVATE=true -s CRAWLER_MAX_PAGES=30"
     if line.startswith(SERVERS) and not line.startswith("crawler worker"):
